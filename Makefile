@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Front door of the lab. Each target is one stage; the scripts in lab/ do
+# the work and say what to do next when something is wrong.
+
+LAB := lab
+
+.PHONY: all help base tree export kunit check clean distclean
+
+## all: materialise the series on Linux 6.1 and run its KUnit suites on UML
+all: tree kunit
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## base: install linux-source-6.1 if needed and import it as a git repository
+base:
+	@$(LAB)/base.sh
+
+## tree: make out/tree, the base with the series applied as commits (FORCE=1 discards edits)
+tree:
+	@$(LAB)/tree.sh
+
+## export: write the commits of out/tree back to the patch files in series/
+export:
+	@$(LAB)/export.sh
+
+## kunit: build a UML kernel from out/tree and run the series' KUnit suites
+kunit:
+	@[ -d out/tree/.git ] || $(LAB)/tree.sh
+	@$(LAB)/kunit.sh
+
+## check: the test command: checkpatch, export round trip, bisect build and KUnit at every patch
+check:
+	@$(LAB)/check.sh
+
+## clean: remove builds and logs (keeps out/tree, which may hold your work)
+clean:
+	rm -rf out/uml out/check out/rt out/*.log out/export.*
+
+## distclean: remove everything the lab made in the repo, out/tree included
+distclean:
+	@if [ -d out/tree/.git ] && [ -n "$$(git -C out/tree status --porcelain --untracked-files=no)" ]; then \
+		echo "out/tree has uncommitted changes; commit and 'make export' them first"; exit 1; fi
+	rm -rf out

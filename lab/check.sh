@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The lab's test command (make check).
+#
+#  1. checkpatch.pl --strict on every patch, as it will be mailed (with the
+#     sign-off a sender adds);
+#  2. a tree materialised from the patch files exports back to the very same
+#     bytes;
+#  3. bisect: at every patch, the UML KUnit kernel builds and the suites that
+#     exist at that point pass; a failing patch is named.
+#
+# Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
+# the last line printed is "N passed, N failed" (KUnit cases of the whole
+# series, one line per earlier patch, and the lab checks).
+. "$(dirname "$0")/lib.sh"
+
+here=$(dirname "$0")
+work=$LAB_OUT/check
+results=$work/results
+mkdir -p "$work"
+: >"$results"
+start=$(date +%s)
+
+pass() { echo "PASS $*" >>"$results"; log "PASS $*"; }
+fail() { echo "FAIL $*" >>"$results"; log "FAIL $*"; }
+
+mapfile -t patches < <(series_patches)
+n=${#patches[@]}
+[ "$n" -gt 0 ] || die "no patch files in $SERIES_DIR"
+
+# 1. A fresh tree from the patch files; it must reproduce them when exported.
+tree=$work/tree
+if ! FORCE=1 "$here/tree.sh" --tree "$tree"; then
+	fail "series applies to the base"
+	n=0
+else
+	pass "series applies to the base ($n patches)"
+	rm -rf "$work/export"
+	if ! "$here/export.sh" --tree "$tree" --to "$work/export"; then
+		fail "export of the fresh tree"
+	elif same_series "$work/export" "$SERIES_DIR" >"$work/export.diff"; then
+		pass "export reproduces the patch files byte for byte"
+	else
+		fail "export reproduces the patch files byte for byte (see $work/export.diff)"
+	fi
+fi
+
+# 2. checkpatch on the mails a sender would send.
+need_pkgs perl
+mails=$work/mails
+"$here/mails.sh" --identity "Lab Check <lab-check@example.org>" --to "$mails" 2>/dev/null
+for p in "${patches[@]}"; do
+	b=$(basename "$p")
+	out=$work/checkpatch-${b%.patch}.txt
+	if (cd "$tree" && perl scripts/checkpatch.pl --strict --no-tree --showfile \
+		"$mails/$b") >"$out" 2>&1; then
+		pass "checkpatch --strict $b"
+	else
+		fail "checkpatch --strict $b"
+		{ grep -E '(ERROR|WARNING|CHECK):' -A3 "$out" || tail -5 "$out"; } | head -30 >&2
+	fi
+done
+
+# 3. Bisect: build and test at every patch.
+commits=()
+[ "$n" -gt 0 ] && mapfile -t commits < <(git -C "$tree" rev-list --reverse "$(base_commit)..$SERIES_BRANCH")
+i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	subj=$(git -C "$tree" log -1 --format=%s "$c")
+	git -C "$tree" checkout -q --detach "$c"
+	label="patch $i/$n"
+	if [ ! -f "$tree/drivers/iommu/.kunitconfig" ]; then
+		fail "$label ($subj): no drivers/iommu/.kunitconfig to test with"
+		continue
+	fi
+	per=$work/kunit-$i.txt
+	: >"$per"
+	if "$here/kunit.sh" --tree "$tree" --build "$work/uml" --results "$per" --label "$label"; then
+		cases=$(grep -c '^PASS' "$per" || true)
+		if [ "$i" -eq "$n" ]; then
+			cat "$per" >>"$results"
+		fi
+		pass "$label builds and passes its KUnit suites ($cases cases): $subj"
+	else
+		cp -r "$work/uml/kunit.out" "$work/kunit-$i.out" 2>/dev/null || true
+		grep '^FAIL' "$per" >>"$results" || true
+		fail "$label builds and passes its KUnit suites: $subj (log: $work/kunit-$i.out)"
+	fi
+done
+[ "$n" -gt 0 ] && git -C "$tree" checkout -q "$SERIES_BRANCH"
+
+passed=$(grep -c '^PASS' "$results" || true)
+failed=$(grep -c '^FAIL' "$results" || true)
+echo
+echo "Results ($results), $(($(date +%s) - start)) s:"
+grep '^FAIL' "$results" || true
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

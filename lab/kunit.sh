@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Stage "kunit": build a UML kernel from a tree and run the series' suites.
+#
+#   kunit.sh [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]
+#
+# Runs tools/testing/kunit/kunit.py from the tree with the series' own
+# drivers/iommu/.kunitconfig (6.1's kunit.py would otherwise read the one in
+# the build folder), plus the lab's debug options: lockdep, debugobjects for
+# timers and work items, and slab poisoning. A kernel log with a WARNING,
+# BUG, lockdep or debugobjects report fails the run even when every case
+# passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
+. "$(dirname "$0")/lib.sh"
+
+tree=$TREE
+build=$LAB_OUT/uml
+results=
+label=uml
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tree) tree=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--label) label=$2; shift 2 ;;
+	*) die "usage: kunit.sh [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
+	esac
+done
+
+[ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
+kconf=$tree/drivers/iommu/.kunitconfig
+[ -f "$kconf" ] || die "$kconf is missing: the series adds it in its first patch"
+need_pkgs gcc make flex bison bc python3 ccache
+
+# The lab's debug options, on top of the series' .kunitconfig.
+debug_opts=(
+	CONFIG_DEBUG_KERNEL=y
+	CONFIG_PROVE_LOCKING=y
+	CONFIG_DEBUG_OBJECTS=y
+	CONFIG_DEBUG_OBJECTS_FREE=y
+	CONFIG_DEBUG_OBJECTS_TIMERS=y
+	CONFIG_DEBUG_OBJECTS_WORK=y
+	CONFIG_SLUB_DEBUG_ON=y
+)
+kadd=()
+for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
+
+mkdir -p "$build"
+# Stable build metadata lets ccache reuse init/version.o and friends.
+export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970"
+export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
+export CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
+
+json=$build/results.json
+rm -f "$json"
+cmd=(python3 tools/testing/kunit/kunit.py run
+	--kunitconfig="$kconf" "${kadd[@]}"
+	--build_dir="$build" --jobs="$JOBS" --timeout=600
+	--make_options="CC=ccache gcc" --json="$json")
+log "$label: ${cmd[*]}"
+set +e
+(cd "$tree" && "${cmd[@]}") >"$build/kunit.out" 2>&1
+rc=$?
+set -e
+
+rows=$build/cases.txt
+: >"$rows"
+if [ -s "$json" ]; then
+	python3 - "$json" >"$rows" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def walk(suite, prefix):
+	for case in suite.get("test_cases", []):
+		print(("PASS" if case["status"] == "PASS" else
+		       "SKIP" if case["status"] == "SKIP" else "FAIL"),
+		      prefix + suite["name"] + "." + case["name"])
+	for sub in suite.get("sub_groups", []):
+		walk(sub, prefix)
+for suite in doc.get("sub_groups", []):
+	walk(suite, "")
+PY
+fi
+
+# The kernel's own checkers speak in the log, not in the KTAP results.
+# Only the part of the log from the first KTAP line on is the tests' own.
+splats=$(sed -n '/^K\?TAP version/,$p' "$build/test.log" 2>/dev/null | grep -nE 'WARNING:|BUG:|BUG [a-z_-]+ \(|ODEBUG:|Oops|still has objects|Objects remaining|Kernel panic|INFO: (possible|inconsistent)' |
+	head -20 || true)
+if [ -n "$splats" ]; then
+	echo "FAIL kernel-log" >>"$rows"
+fi
+
+# kunit.py failing without a single result means the build or boot failed.
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$rows"; then
+	echo "FAIL kunit.py" >>"$rows"
+fi
+pass=$(grep -c '^PASS' "$rows" || true)
+fail=$(grep -c '^FAIL' "$rows" || true)
+if [ -n "$results" ]; then
+	awk -v l="$label" '{ r = $1; sub(/^[A-Z]+ /, ""); print r " " l ": " $0 }' "$rows" >>"$results"
+fi
+
+if [ "$fail" -ne 0 ] || [ "$pass" -eq 0 ]; then
+	tail -n 40 "$build/kunit.out" >&2
+	if [ -n "$splats" ]; then
+		printf '[lab] the kernel log (%s) reports:\n%s\n' "$build/test.log" "$splats" >&2
+	fi
+	log "$label: KUnit FAILED ($pass passed, $fail failed, kunit.py exit $rc; full output in $build/kunit.out)"
+	exit 1
+fi
+grep -E '^\[..:..:..\] (Testing complete|Elapsed time)' "$build/kunit.out" >&2 || true
+log "$label: KUnit $pass passed, 0 failed"

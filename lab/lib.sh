@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings and helpers of the lab scripts. Sourced, never run.
+#
+# Everything the lab writes goes to one of two places:
+#   $LAB_OUT    ignored folder in the repo (work tree, builds, logs)
+#   $LAB_CACHE  outside the repo (extracted base, imported base repository)
+# ccache keeps its own cache in its default place.
+
+set -euo pipefail
+
+LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_OUT=${LAB_OUT:-$LAB_TOP/out}
+LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iova-lab}
+SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series}
+TREE=${TREE:-$LAB_OUT/tree}
+JOBS=${JOBS:-$(nproc)}
+
+# The Debian package that provides the base, and what it must contain.
+BASE_PKG=${BASE_PKG:-linux-source-6.1}
+BASE_TARBALL=${BASE_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
+BASE_MAJOR=${BASE_MAJOR:-6.1}
+
+# Identity of the commits in the work tree. Patch files carry it as author;
+# `make send` replaces it with the sender's own identity and sign-off.
+LAB_NAME="IOVA Lab"
+LAB_EMAIL="iova-lab@localhost"
+# Fixed dates make the imported base commit deterministic.
+BASE_DATE="2000-01-01T00:00:00+0000"
+
+# The branch of the work tree that holds the series.
+SERIES_BRANCH=series
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command with its output in a log file; on failure show the tail.
+logged() {
+	local logf=$1; shift
+	mkdir -p "$(dirname "$logf")"
+	if ! "$@" >"$logf" 2>&1; then
+		printf '[lab] error: %s failed; last lines of %s:\n' "$*" "$logf" >&2
+		tail -n 30 "$logf" >&2
+		return 1
+	fi
+}
+
+# Install Debian packages that are missing. Quiet when all are present.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing Debian packages: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" \
+		>"$LAB_OUT/apt.log" 2>&1; then
+		$sudo apt-get update -q >>"$LAB_OUT/apt.log" 2>&1 || true
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" \
+			>>"$LAB_OUT/apt.log" 2>&1 ||
+			die "could not install ${missing[*]} (see $LAB_OUT/apt.log)"
+	fi
+}
+
+# Fail early, with a clear message, when a folder's file system is short of room.
+need_space() {
+	local dir=$1 mib=$2 avail
+	mkdir -p "$dir"
+	avail=$(df -Pm "$dir" | awk 'NR==2 {print $4}')
+	[ "$avail" -ge "$mib" ] ||
+		die "$dir has ${avail} MiB free, this step needs about ${mib} MiB: free some space or set LAB_CACHE/LAB_OUT elsewhere"
+}
+
+# The base commit id recorded by base.sh.
+base_commit() {
+	[ -f "$LAB_OUT/base.env" ] || die "no base yet: run 'make base'"
+	# shellcheck disable=SC1091
+	. "$LAB_OUT/base.env"
+	echo "$BASE_COMMIT"
+}
+
+# Patch files of the series, in order (the cover letter excluded).
+series_patches() {
+	find "$SERIES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | sort
+}
+
+# Do two folders hold the same patch files, byte for byte? Prints the diff.
+same_series() {
+	local a=$1 b=$2 f rc=0
+	for f in $( (cd "$a" && ls [0-9][0-9][0-9][0-9]-*.patch; cd "$b" && ls [0-9][0-9][0-9][0-9]-*.patch) 2>/dev/null | sort -u); do
+		diff -u --label "a/$f" --label "b/$f" "$a/$f" "$b/$f" 2>&1 || rc=1
+	done
+	return $rc
+}
+
+git_lab() {
+	git -c user.name="$LAB_NAME" -c user.email="$LAB_EMAIL" "$@"
+}
+
+mkdir -p "$LAB_OUT"

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Stage "tree": materialise a kernel work tree with the series applied.
+#
+#   tree.sh [--tree DIR] [--upto N]
+#
+# Clones the base repository (hard links, so it is quick and the work tree does
+# not depend on the cache afterwards), checks out the base on branch "series"
+# and applies the patch files with git am -3. The cover letter's text becomes
+# the branch description, from which export.sh writes it back.
+#
+# An existing work tree is replaced only when that loses nothing: no
+# uncommitted edits and no commits that differ from the patch files. FORCE=1
+# overrides (the old branch stays reachable as series-old).
+. "$(dirname "$0")/lib.sh"
+
+tree=$TREE
+upto=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tree) tree=$2; shift 2 ;;
+	--upto) upto=$2; shift 2 ;;
+	*) die "usage: tree.sh [--tree DIR] [--upto N]" ;;
+	esac
+done
+
+"$(dirname "$0")/base.sh"
+# shellcheck disable=SC1091
+. "$LAB_OUT/base.env"
+
+if [ -d "$tree/.git" ]; then
+	if [ "${FORCE:-0}" != 1 ]; then
+		if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
+			die "$tree has uncommitted changes. Commit them and run 'make export', or rerun with FORCE=1 to discard them"
+		fi
+		if git -C "$tree" rev-parse -q --verify "$SERIES_BRANCH" >/dev/null; then
+			chk=$(mktemp -d "$LAB_OUT/cmp.XXXXXX")
+			"$(dirname "$0")/export.sh" --tree "$tree" --to "$chk" 2>/dev/null || true
+			if ! same_series "$chk" "$SERIES_DIR" >/dev/null; then
+				rm -rf "$chk"
+				die "$tree holds commits that differ from the patch files in series/. Run 'make export' to keep them, or rerun with FORCE=1 to discard them"
+			fi
+			rm -rf "$chk"
+		fi
+	fi
+	git -C "$tree" fetch -q "$BASE_REPO" "+refs/tags/base:refs/tags/base"
+	if git -C "$tree" rev-parse -q --verify "$SERIES_BRANCH" >/dev/null; then
+		git -C "$tree" branch -f series-old "$SERIES_BRANCH" 2>/dev/null || true
+	fi
+	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	git -C "$tree" checkout -q -f -B "$SERIES_BRANCH" "$BASE_COMMIT"
+else
+	need_space "$(dirname "$tree")" 2500
+	log "cloning the base into $tree"
+	git clone -q --no-checkout "$BASE_REPO" "$tree" ||
+		die "could not clone $BASE_REPO into $tree (disk full? df -h $(dirname "$tree"))"
+	git -C "$tree" checkout -q -B "$SERIES_BRANCH" "$BASE_COMMIT" ||
+		die "could not check out the base in $tree (disk full? df -h $(dirname "$tree"))"
+fi
+git -C "$tree" config user.name "$LAB_NAME"
+git -C "$tree" config user.email "$LAB_EMAIL"
+git -C "$tree" config am.threeWay true
+
+# The cover letter's subject (without the [PATCH 0/N] tag) and text, up to the
+# shortlog that format-patch appends, become the branch description.
+cover=$SERIES_DIR/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	desc=$(awk -v who="$LAB_NAME" '
+		hdr && /^Subject: / { s = $0; sub(/^Subject: (\[[^]]*\] )?/, "", s); insub = 1; next }
+		hdr && insub && /^[ \t]/ { t = $0; sub(/^[ \t]+/, " ", t); s = s t; next }
+		hdr && /^$/ { hdr = 0; print s; print ""; next }
+		hdr { insub = 0; next }
+		!hdr && index($0, who " (") == 1 { exit }
+		!hdr { print }
+		BEGIN { hdr = 1 }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')
+	git -C "$tree" config "branch.$SERIES_BRANCH.description" "$desc"
+fi
+
+n=0
+while read -r p; do
+	[ -n "$p" ] || continue
+	n=$((n + 1))
+	if [ -n "$upto" ] && [ "$n" -gt "$upto" ]; then
+		break
+	fi
+	if ! git -C "$tree" am -q -3 --keep-cr "$p" >"$LAB_OUT/am.log" 2>&1; then
+		files=$(git -C "$tree" diff --name-only --diff-filter=U | tr '\n' ' ')
+		[ -n "$files" ] || files=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p' "$LAB_OUT/am.log" | sort -u | tr '\n' ' ')
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		cat "$LAB_OUT/am.log" >&2
+		die "patch $(basename "$p") does not apply to Linux $BASE_VERSION; conflicting files: ${files:-see above}"
+	fi
+done < <(series_patches)
+log "work tree $tree: Linux $BASE_VERSION + $n patches on branch $SERIES_BRANCH"
