@@ -4,7 +4,7 @@
 
 LAB := lab
 
-.PHONY: all help base tree export kunit check clean distclean
+.PHONY: all help base tree export kunit check mutants clean distclean
 
 ## all: materialise the series on Linux 6.1 and run its KUnit suites on UML
 all: tree kunit
@@ -33,9 +33,13 @@ kunit:
 check:
 	@$(LAB)/check.sh
 
+## mutants: break the series on purpose (lab/mutants/) and check the tests notice
+mutants:
+	@$(LAB)/mutate.sh
+
 ## clean: remove builds and logs (keeps out/tree, which may hold your work)
 clean:
-	rm -rf out/uml out/check out/rt out/*.log out/export.*
+	rm -rf out/uml out/check out/mutants out/*.log out/export.*
 
 ## distclean: remove everything the lab made in the repo, out/tree included
 distclean:

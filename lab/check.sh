@@ -7,14 +7,16 @@
 #  2. a tree materialised from the patch files exports back to the very same
 #     bytes;
 #  3. bisect: at every patch, the UML KUnit kernel builds and the suites that
-#     exist at that point pass; a failing patch is named.
+#     exist at that point pass; a failing patch is named;
+#  4. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
 # the last line printed is "N passed, N failed" (KUnit cases of the whole
 # series, one line per earlier patch, and the lab checks).
 . "$(dirname "$0")/lib.sh"
 
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$LAB_OUT/check
 results=$work/results
 mkdir -p "$work"
@@ -89,6 +91,11 @@ for c in "${commits[@]}"; do
 	fi
 done
 [ "$n" -gt 0 ] && git -C "$tree" checkout -q "$SERIES_BRANCH"
+
+# 4. Mutants: each test fails when the behaviour it names is broken.
+if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
+	"$here/mutate.sh" --results "$results" || true
+fi
 
 passed=$(grep -c '^PASS' "$results" || true)
 failed=$(grep -c '^FAIL' "$results" || true)
