@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Stage "kunit": build a UML kernel from a tree and run the series' suites.
+# Stage "kunit": build a kernel from a tree and run the series' suites.
 #
-#   kunit.sh [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]
+#   kunit.sh [--arch um|x86_64] [--tree DIR] [--build DIR] [--results FILE]
+#            [--label TEXT]
 #
 # Runs tools/testing/kunit/kunit.py from the tree with the series' own
 # drivers/iommu/.kunitconfig (6.1's kunit.py would otherwise read the one in
 # the build folder), plus the lab's debug options: lockdep, debugobjects for
-# timers and work items, and slab poisoning. A kernel log with a WARNING,
+# timers and work items, and slab poisoning. On UML (one CPU: NR_CPUS=1 in
+# 6.1) that covers drivers/iommu/iova.c. --arch=x86_64 adds lab/kunit/
+# x86_64.config (SMP, PCI, VT-d and the IOMMU_DMA suite) and boots the kernel
+# under qemu-system-x86_64 on a q35 machine with an emulated VT-d and four
+# vCPUs, with software emulation (TCG): the /dev/kvm of these machines is not
+# a full KVM. A kernel log with a WARNING,
 # BUG, lockdep or debugobjects report fails the run even when every case
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
 . "$(dirname "$0")/lib.sh"
 
 tree=$TREE
-build=$LAB_OUT/uml
+arch=um
+build=
 results=
-label=uml
+label=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch) arch=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
-	*) die "usage: kunit.sh [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
+	*) die "usage: kunit.sh [--arch um|x86_64] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
 	esac
 done
+case $arch in
+um|x86_64) ;;
+*) die "--arch must be um or x86_64, not '$arch'" ;;
+esac
+[ -n "$build" ] || build=$LAB_OUT/kunit-$arch
+[ -n "$label" ] || label=$arch
 
 [ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
 kconf=$tree/drivers/iommu/.kunitconfig
 [ -f "$kconf" ] || die "$kconf is missing: the series adds it in its first patch"
 need_pkgs gcc make flex bison bc python3 ccache
+[ "$arch" = um ] || need_pkgs qemu-system-x86 libelf-dev
 
 # The lab's debug options, on top of the series' .kunitconfig.
 debug_opts=(
@@ -41,6 +56,13 @@ debug_opts=(
 	CONFIG_DEBUG_OBJECTS_WORK=y
 	CONFIG_SLUB_DEBUG_ON=y
 )
+archargs=()
+if [ "$arch" = x86_64 ]; then
+	debug_opts+=(CONFIG_DEBUG_ATOMIC_SLEEP=y)
+	archargs=(--arch=x86_64 --qemu_config="$LAB_TOP/lab/kunit/x86_64_vtd.py"
+		--kunitconfig="$LAB_TOP/lab/kunit/x86_64.config")
+	log "$label: qemu-system-x86_64 with TCG (software emulation); KVM is not used"
+fi
 kadd=()
 for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
 
@@ -53,7 +75,7 @@ export CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 json=$build/results.json
 rm -f "$json"
 cmd=(python3 tools/testing/kunit/kunit.py run
-	--kunitconfig="$kconf" "${kadd[@]}"
+	--kunitconfig="$kconf" "${archargs[@]}" "${kadd[@]}"
 	--build_dir="$build" --jobs="$JOBS" --timeout=600
 	--make_options="CC=ccache gcc" --json="$json")
 log "$label: ${cmd[*]}"
