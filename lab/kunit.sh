@@ -59,6 +59,10 @@ debug_opts=(
 archargs=()
 if [ "$arch" = x86_64 ]; then
 	debug_opts+=(CONFIG_DEBUG_ATOMIC_SLEEP=y)
+	# The IOMMU_DMA suite exists from the patch that adds it on.
+	if grep -q '^config IOMMU_DMA_KUNIT_TEST$' "$tree/drivers/iommu/Kconfig"; then
+		debug_opts+=(CONFIG_IOMMU_DMA_KUNIT_TEST=y)
+	fi
 	archargs=(--arch=x86_64 --qemu_config="$LAB_TOP/lab/kunit/x86_64_vtd.py"
 		--kunitconfig="$LAB_TOP/lab/kunit/x86_64.config")
 	log "$label: qemu-system-x86_64 with TCG (software emulation); KVM is not used"
