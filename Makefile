@@ -4,10 +4,10 @@
 
 LAB := lab
 
-.PHONY: all help base tree export kunit check mutants clean distclean
+.PHONY: all help base tree export kunit kunit-x86 check mutants clean distclean
 
-## all: materialise the series on Linux 6.1 and run its KUnit suites on UML
-all: tree kunit
+## all: materialise the series on Linux 6.1 and run its KUnit suites (UML, then x86_64 with VT-d)
+all: tree kunit kunit-x86
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -27,7 +27,12 @@ export:
 ## kunit: build a UML kernel from out/tree and run the series' KUnit suites
 kunit:
 	@[ -d out/tree/.git ] || $(LAB)/tree.sh
-	@$(LAB)/kunit.sh
+	@$(LAB)/kunit.sh --arch um
+
+## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included
+kunit-x86:
+	@[ -d out/tree/.git ] || $(LAB)/tree.sh
+	@$(LAB)/kunit.sh --arch x86_64
 
 ## check: the test command: checkpatch, export round trip, bisect build and KUnit at every patch
 check:
@@ -39,7 +44,7 @@ mutants:
 
 ## clean: remove builds and logs (keeps out/tree, which may hold your work)
 clean:
-	rm -rf out/uml out/check out/mutants out/*.log out/export.*
+	rm -rf out/uml out/kunit-um out/kunit-x86_64 out/check out/mutants out/*.log out/export.*
 
 ## distclean: remove everything the lab made in the repo, out/tree included
 distclean:

@@ -6,8 +6,9 @@
 #     sign-off a sender adds);
 #  2. a tree materialised from the patch files exports back to the very same
 #     bytes;
-#  3. bisect: at every patch, the UML KUnit kernel builds and the suites that
-#     exist at that point pass; a failing patch is named;
+#  3. bisect: at every patch, the KUnit kernels build (UML, and x86_64 booted
+#     on an emulated VT-d) and the suites that exist at that point pass; a
+#     failing patch is named;
 #  4. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
@@ -76,19 +77,22 @@ for c in "${commits[@]}"; do
 		fail "$label ($subj): no drivers/iommu/.kunitconfig to test with"
 		continue
 	fi
-	per=$work/kunit-$i.txt
-	: >"$per"
-	if "$here/kunit.sh" --tree "$tree" --build "$work/uml" --results "$per" --label "$label"; then
-		cases=$(grep -c '^PASS' "$per" || true)
-		if [ "$i" -eq "$n" ]; then
-			cat "$per" >>"$results"
+	for arch in um x86_64; do
+		per=$work/kunit-$i-$arch.txt
+		: >"$per"
+		if "$here/kunit.sh" --arch "$arch" --tree "$tree" --build "$work/kunit-$arch" \
+			--results "$per" --label "$label $arch"; then
+			cases=$(grep -c '^PASS' "$per" || true)
+			if [ "$i" -eq "$n" ]; then
+				cat "$per" >>"$results"
+			fi
+			pass "$label $arch: builds and passes its KUnit suites ($cases cases): $subj"
+		else
+			cp "$work/kunit-$arch/kunit.out" "$work/kunit-$i-$arch.out" 2>/dev/null || true
+			grep '^FAIL' "$per" >>"$results" || true
+			fail "$label $arch: builds and passes its KUnit suites: $subj (log: $work/kunit-$i-$arch.out)"
 		fi
-		pass "$label builds and passes its KUnit suites ($cases cases): $subj"
-	else
-		cp -r "$work/uml/kunit.out" "$work/kunit-$i.out" 2>/dev/null || true
-		grep '^FAIL' "$per" >>"$results" || true
-		fail "$label builds and passes its KUnit suites: $subj (log: $work/kunit-$i.out)"
-	fi
+	done
 done
 [ "$n" -gt 0 ] && git -C "$tree" checkout -q "$SERIES_BRANCH"
 

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Mutation check (make mutants): every test must fail when the behaviour it
 # names is broken. Each lab/mutants/*.diff breaks the series on purpose and
-# names, in an "Expect:" line, the KUnit cases that must then fail. The
+# names, in an "Expect:" line, the KUnit cases that must then fail
+# ("kernel-log" for a splat of the kernel's own checkers), and in an "Arch:"
+# line where the suites run (um by default, x86_64 for IOMMU_DMA). The
 # mutants are applied one at a time to a scratch tree of the whole series
-# ($LAB_OUT/mutants/tree, never out/tree) and the UML suites are run.
+# ($LAB_OUT/mutants/tree, never out/tree).
 #
 #   mutate.sh [--results FILE] [MUTANT...]
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +32,8 @@ for m in "${mutants[@]}"; do
 	name=$(basename "$m" .diff)
 	expect=$(sed -n 's/^Expect: //p' "$m")
 	what=$(sed -n 's/^Mutant: //p' "$m")
+	arch=$(sed -n 's/^Arch: //p' "$m")
+	arch=${arch:-um}
 	git -C "$tree" checkout -q -- .
 	if ! git -C "$tree" apply "$m"; then
 		log "mutant $name no longer applies to the series; update it"
@@ -38,8 +42,8 @@ for m in "${mutants[@]}"; do
 	else
 		per=$work/$name.txt
 		: >"$per"
-		"$here/kunit.sh" --tree "$tree" --build "$work/uml" --results "$per" --label "$name" \
-			>/dev/null 2>&1 || true
+		"$here/kunit.sh" --arch "$arch" --tree "$tree" --build "$work/kunit-$arch" \
+			--results "$per" --label "$name" >/dev/null 2>&1 || true
 		missing=""
 		for c in $expect; do
 			grep -q "^FAIL $name: .*\b$c\b" "$per" || missing="$missing $c"
