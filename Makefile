@@ -51,3 +51,17 @@ distclean:
 	@if [ -d out/tree/.git ] && [ -n "$$(git -C out/tree status --porcelain --untracked-files=no)" ]; then \
 		echo "out/tree has uncommitted changes; commit and 'make export' them first"; exit 1; fi
 	rm -rf out
+
+.PHONY: send roundtrip maintainers
+
+## maintainers: regenerate .b4-config (To: the list, Cc: the maintainers) with get_maintainer.pl and the base's MAINTAINERS
+maintainers:
+	@$(LAB)/maintainers.sh
+
+## send: dry run of mailing the series as you (git user.name/email): sign-off, checkpatch, git send-email --dry-run; SEND=1 really sends
+send:
+	@$(LAB)/send.sh
+
+## roundtrip: mail the series to a local SMTP server, git am the mails onto the base, compare with the series tree (RESULTS=FILE appends)
+roundtrip:
+	@$(LAB)/roundtrip.sh $(if $(RESULTS),--results $(RESULTS))

@@ -3,7 +3,7 @@
 # Who receives the series: .b4-config at the top of the repo.
 #
 #   maintainers.sh [--tree DIR]        regenerate .b4-config (make maintainers)
-#   maintainers.sh --check [--tree DIR] fail when .b4-config is out of date
+#   maintainers.sh --check [--tree DIR] fail when its recipients are out of date
 #   maintainers.sh --install DIR       install .b4-config into a kernel tree
 #
 # Regenerating runs scripts/get_maintainer.pl of a kernel tree (default
@@ -88,10 +88,11 @@ done < <(series_patches)
 [ -s "$work/names.tsv" ] || die "get_maintainer.pl named nobody: are there patch files in $SERIES_DIR?"
 
 new=$work/b4-config.new
-awk -F'\t' -v re="$SECTIONS" -v ver="$BASE_VERSION" '
+awk -F'\t' -v re="$SECTIONS" -v ver="$BASE_VERSION" -v total="$(series_patches | wc -l)" '
 	function key(a) { if (match(a, /<[^>]*>/)) return tolower(substr(a, RSTART + 1, RLENGTH - 2)); return tolower(a) }
 	function span(s,   n, k, out, a, b, j) {	# "1 2 3 5" -> "1-3, 5"
 		n = split(s, k, " "); out = ""
+		if (n == total) return "all patches"
 		for (j = 1; j <= n; j = b + 1) {
 			a = j; b = j
 			while (b < n && k[b + 1] == k[b] + 1) b++
@@ -135,11 +136,15 @@ awk -F'\t' -v re="$SECTIONS" -v ver="$BASE_VERSION" '
 grep -q '^	send-series-to = .' "$new" ||
 	die "no list found in the sections matching '$SECTIONS' (see $work/roles.tsv)"
 
+# --check compares the settings; comments that are out of date only get a note.
 if [ "$mode" = check ]; then
-	if ! diff -u "$conf" "$new"; then
-		die "$conf is out of date (diff above): run 'make maintainers' and commit it"
+	if ! diff -u --label "$conf" --label "get_maintainer.pl now" \
+		<(git config -f "$conf" --list) <(git config -f "$new" --list); then
+		log "the recipients in $conf are out of date (diff above): run 'make maintainers', review and commit it"
+		exit 1
 	fi
-	log "$conf is up to date with get_maintainer.pl"
+	cmp -s "$conf" "$new" || log "note: the comments of $conf are out of date: 'make maintainers' refreshes them"
+	log "the recipients in $conf are those get_maintainer.pl gives"
 	exit 0
 fi
 if cmp -s "$new" "$conf"; then
