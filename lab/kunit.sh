@@ -49,6 +49,7 @@ need_pkgs gcc make flex bison bc python3 ccache
 # The lab's debug options, on top of the series' .kunitconfig.
 debug_opts=(
 	CONFIG_DEBUG_KERNEL=y
+	CONFIG_DEBUG_FS=y
 	CONFIG_PROVE_LOCKING=y
 	CONFIG_DEBUG_OBJECTS=y
 	CONFIG_DEBUG_OBJECTS_FREE=y
