@@ -39,7 +39,7 @@ if [ -z "$results" ]; then
 	: >"$results"
 fi
 ident="Lab Check <lab-check@example.org>"
-limit=${ROUNDTRIP_TIMEOUT:-60}	# seconds for the server to start, for sending, for delivery
+limit=${ROUNDTRIP_TIMEOUT:-60}	# seconds for the server to start, and for git send-email
 pyth=/usr/bin/python3	# Debian's, which has python3-aiosmtpd (not a pyenv one)
 
 npass=0
@@ -132,7 +132,7 @@ for _ in $(seq $((limit * 10))); do
 	sleep 0.1
 done
 [ -s "$work/smtpd.port" ] || abort "start an SMTP server on 127.0.0.1" \
-	"lab/smtpd.py did not listen within $limit s: $(tail -n 3 "$work/smtpd.log" | tr '\n' ' ')" \
+	"lab/smtpd.py is not listening (waited up to $limit s): $(tail -n 3 "$work/smtpd.log" | tr '\n' ' ')" \
 	"a busy SMTP_PORT? leave it unset to take a free port; no loopback interface? (ip addr show lo)"
 port=$(cat "$work/smtpd.port")
 log "SMTP server on 127.0.0.1:$port (pid $srv), mails into $work/inbox"
@@ -146,7 +146,7 @@ if ! (cd "$work/series-tree" && timeout "$limit" "${clean[@]}" git send-email --
 	tail -n 15 "$work/send-email.log" >&2
 	abort "git send-email delivers the mails to 127.0.0.1" "see $work/send-email.log"
 fi
-for _ in $(seq $((limit * 10))); do
+for _ in $(seq 100); do	# git send-email is done: all that will come is there, or about to be
 	[ "$(find "$work/inbox" -maxdepth 1 -name '*.eml' | wc -l)" -ge $((n + 1)) ] && break
 	sleep 0.1
 done
@@ -230,14 +230,14 @@ git -C "$base" config user.name "Lab Check"
 git -C "$base" config user.email "lab-check@example.org"
 order=()
 for i in $(seq 1 "$n"); do
-	[ -n "${bynum[$i]:-}" ] || abort "git am of the mails onto the base" "no mail [PATCH $i/$n] to apply"
+	[ -n "${bynum[$i]:-}" ] || abort "git am of the mails gives the series tree (no mail [PATCH $i/$n])" "see $work/inbox"
 	order+=("${bynum[$i]}")
 done
 log "cd $base && git am <the $n patch mails in series order>"
 if ! "${clean[@]}" git -C "$base" am "${order[@]}" >"$work/am.log" 2>&1; then
 	cat "$work/am.log" >&2
 	git -C "$base" am --abort >/dev/null 2>&1 || true
-	abort "git am of the mails onto the base" "see $work/am.log"
+	abort "git am of the mails gives the series tree (git am failed: $(grep -m1 '^Patch failed at' "$work/am.log" || echo see log))" "see $work/am.log"
 fi
 mapfile -t mine < <(git -C "$base" rev-list --reverse "$BASE_COMMIT..HEAD")
 mapfile -t theirs < <(git -C "$work/series-tree" rev-list --reverse "$BASE_COMMIT..$SERIES_BRANCH")

@@ -108,6 +108,9 @@ done
 
 # 5. git send-email: a dry run always, for real with SEND=1.
 server=$(git -C "$tree" config sendemail.smtpServer || true)
+sendmail=
+[ -x /usr/lib/sendmail ] && sendmail=/usr/lib/sendmail
+[ -x /usr/sbin/sendmail ] && sendmail=/usr/sbin/sendmail	# git send-email prefers this one
 opts=(--confirm=never --from="$ident")
 summary() {	# the messages of a send-email log: subject, thread, From/To/Cc
 	awk '
@@ -124,7 +127,7 @@ summary() {	# the messages of a send-email log: subject, thread, From/To/Cc
 			printf "  %s%s\n", (h["In-Reply-To:"] != "" ? "  re: " : ""), h["Subject:"] }' "$1"
 }
 
-log "dry run: cd $tree && git send-email --dry-run ${opts[*]} $mails/*.patch"
+log "dry run: cd $tree && git send-email --dry-run ${opts[*]@Q} $mails/*.patch"
 if ! (cd "$tree" && git send-email --dry-run "${opts[@]}" "${files[@]}") </dev/null >"$work/dry-run.log" 2>&1; then
 	tail -n 20 "$work/dry-run.log" >&2
 	die "git send-email --dry-run failed (log: $work/dry-run.log)"
@@ -134,13 +137,14 @@ count=$(grep -c '^Dry-OK' "$work/dry-run.log" || true)
 	die "git send-email --dry-run handled $count of ${#files[@]} mails (log: $work/dry-run.log)"
 log "git send-email would send these ${#files[@]} mails (full log: $work/dry-run.log):"
 summary "$work/dry-run.log" >&2
+[ -n "$server" ] || log "note: no sendemail.smtpServer is set, so git send-email would use ${sendmail:-localhost:25}"
 
 if [ "$SEND" != 1 ]; then
 	log "dry run only, nothing was sent. To send for real: make send SEND=1"
 	exit 0
 fi
 
-if [ -z "$server" ] && [ ! -x /usr/sbin/sendmail ]; then
+if [ -z "$server" ] && [ -z "$sendmail" ]; then
 	die "no way to send mail: configure your SMTP server first, e.g.
     git config --global sendemail.smtpServer smtp.example.com
     git config --global sendemail.smtpServerPort 587
@@ -152,7 +156,7 @@ cat >&2 <<EOF
 
   ###################################################################
   ##  SEND=1: SENDING ${#files[@]} MAILS FOR REAL, as $ident
-  ##  to the addresses above, via ${server:-/usr/sbin/sendmail}
+  ##  to the addresses above, via ${server:-$sendmail}
   ###################################################################
 
 EOF
@@ -160,7 +164,7 @@ if [ -t 0 ]; then
 	log "press Ctrl-C within 10 seconds to stop"
 	sleep 10
 fi
-log "running: cd $tree && git send-email ${opts[*]} $mails/*.patch"
+log "running: cd $tree && git send-email ${opts[*]@Q} $mails/*.patch"
 if ! (cd "$tree" && git send-email "${opts[@]}" "${files[@]}") 2>&1 | tee "$work/send.log"; then
 	die "git send-email failed (log: $work/send.log): see which mails went out before resending"
 fi
