@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers of the boot lab scripts (lab/boot.sh, lab/boot/*.sh). Sourced after
+# lab/lib.sh, never run.
+
+BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BOOT_OUT=${BOOT_OUT:-$LAB_OUT/boot}
+BOOT_TREE=${BOOT_TREE:-$BOOT_OUT/tree}
+
+# Debian's multiarch triplet of a lab arch.
+triplet() {
+	case $1 in
+	x86_64) echo x86_64-linux-gnu ;;
+	arm64) echo aarch64-linux-gnu ;;
+	*) die "unknown arch '$1'" ;;
+	esac
+}
+
+# The kernel's usr/gen_init_cpio, built from the tree: it writes an initramfs
+# archive from a list, owner root and device nodes included, without root.
+gen_init_cpio() {
+	local bin=$BOOT_OUT/bin/gen_init_cpio src=$BOOT_TREE/usr/gen_init_cpio.c
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		[ -f "$src" ] || die "$src is missing: make the boot tree first (FORCE=1 lab/tree.sh --tree $BOOT_TREE)"
+		mkdir -p "$(dirname "$bin")"
+		gcc -O2 -o "$bin" "$src" || die "cannot build $src with gcc"
+	fi
+	"$bin" "$@"
+}
+
+# cpio_dir DIR OUT [LINE...]: a gzipped initramfs archive of DIR's contents
+# (as /), plus gen_init_cpio lines such as "nod /dev/console 0600 0 0 c 5 1".
+cpio_dir() {
+	local dir=$1 out=$2 spec
+	shift 2
+	spec=$out.list
+	{
+		(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
+			p=${p#.}
+			if [ -L "$dir$p" ]; then
+				echo "slink $p $(readlink "$dir$p") 0777 0 0"
+			elif [ -d "$dir$p" ]; then
+				echo "dir $p 0755 0 0"
+			else
+				echo "file $p $dir$p $(stat -c %a "$dir$p") 0 0"
+			fi
+		done
+		printf '%s\n' "$@"
+	} >"$spec"
+	gen_init_cpio -t 0 "$spec" | gzip -n -6 >"$out.tmp" || die "cannot write $out"
+	mv "$out.tmp" "$out"
+}
+
+# add_elf SYSROOT FILE DEST: copy an ELF program of SYSROOT into the image
+# root DEST with the shared libraries it needs (recursively, by DT_NEEDED)
+# and its dynamic loader. Works for a foreign arch: readelf reads any ELF.
+add_elf() {
+	local sysroot=$1 file=$2 dest=$3 tri=$4 interp lib
+	mkdir -p "$dest$(dirname "$file")"
+	cp -L "$sysroot$file" "$dest$file"
+	interp=$(readelf -l "$sysroot$file" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -z "$interp" ] && return 0
+	mkdir -p "$dest$(dirname "$interp")"
+	[ -e "$dest$interp" ] || cp -L "$sysroot$interp" "$dest$interp" ||
+		die "$file needs the loader $interp, not found in $sysroot"
+	local todo=("$sysroot$file") seen=" " f found d runpath
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		# RUNPATH (librados: /usr/lib/<triplet>/ceph) is searched too; the
+		# copy goes to /lib/<triplet>, which the loader searches anyway.
+		runpath=$(readelf -d "$f" | sed -n 's/.*(R.*PATH).*\[\(.*\)\]/\1/p' | tr ':' ' ')
+		for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case $seen in *" $lib "*) continue ;; esac
+			seen="$seen$lib "
+			found=
+			for d in "lib/$tri" "usr/lib/$tri" lib usr/lib lib64 $runpath; do
+				if [ -e "$sysroot/$d/$lib" ]; then found=$sysroot/$d/$lib; break; fi
+			done
+			[ -n "$found" ] || die "$file needs $lib, not found in $sysroot (is the package that has it in the list of initramfs.sh?)"
+			mkdir -p "$dest/lib/$tri"
+			[ -e "$dest/lib/$tri/$lib" ] || cp -L "$found" "$dest/lib/$tri/$lib"
+			todo+=("$found")
+		done
+	done
+}
