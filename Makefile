@@ -4,7 +4,7 @@
 
 LAB := lab
 
-.PHONY: all help base tree export kunit kunit-x86 check mutants clean distclean
+.PHONY: all help base tree export kunit kunit-x86 gates check mutants clean distclean
 
 ## all: materialise the series on Linux 6.1 and run its KUnit suites (UML, then x86_64 with VT-d)
 all: tree kunit kunit-x86
@@ -37,6 +37,10 @@ kunit-x86:
 ## check: the test command: checkpatch, export round trip, bisect build and KUnit at every patch
 check:
 	@$(LAB)/check.sh
+
+## gates: at every patch, drivers/iommu/ builds for x86_64 and arm64 with W=1 C=1 and adds no warning
+gates:
+	@$(LAB)/gates.sh
 
 ## mutants: break the series on purpose (lab/mutants/) and check the tests notice
 mutants:

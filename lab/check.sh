@@ -9,7 +9,9 @@
 #  3. bisect: at every patch, the KUnit kernels build (UML, and x86_64 booted
 #     on an emulated VT-d) and the suites that exist at that point pass; a
 #     failing patch is named;
-#  4. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#  4. build gates: the last patch adds no W=1 or sparse warning to
+#     drivers/iommu/ on x86_64 and arm64 (every patch in make check-all);
+#  5. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
@@ -96,7 +98,11 @@ for c in "${commits[@]}"; do
 done
 [ "$n" -gt 0 ] && git -C "$tree" checkout -q "$SERIES_BRANCH"
 
-# 4. Mutants: each test fails when the behaviour it names is broken.
+# 4. Build gates of the last patch: W=1 and sparse on drivers/iommu/, x86_64
+#    and arm64, no warning the base does not have (every patch: check-all).
+"$here/gates.sh" --tip --results "$results" || true
+
+# 5. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi
