@@ -89,6 +89,7 @@ fi
 
 # 4. checkpatch, once more, on what goes out.
 bad=()
+rm -f "$work"/checkpatch-*.txt
 for m in "${files[@]:1}"; do
 	b=$(basename "$m")
 	out=$work/checkpatch-${b%.patch}.txt
