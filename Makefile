@@ -4,7 +4,7 @@
 
 LAB := lab
 
-.PHONY: all help base tree export kunit kunit-x86 gates check mutants clean distclean
+.PHONY: all help base tree export kunit kunit-x86 gates deb check mutants clean distclean
 
 ## all: materialise the series on Linux 6.1 and run its KUnit suites (UML, then x86_64 with VT-d)
 all: tree kunit kunit-x86
@@ -41,6 +41,10 @@ check:
 ## gates: at every patch, drivers/iommu/ builds for x86_64 and arm64 with W=1 C=1 and adds no warning
 gates:
 	@$(LAB)/gates.sh
+
+## deb: Debian kernel packages of the patched tree from Debian's 6.1 config (LOCALMOD=1: localmodconfig; CONFIG_ONLY=1)
+deb:
+	@$(LAB)/deb.sh $(if $(filter 1,$(LOCALMOD)),--localmod) $(if $(filter 1,$(CONFIG_ONLY)),--config-only)
 
 ## mutants: break the series on purpose (lab/mutants/) and check the tests notice
 mutants:

@@ -11,7 +11,8 @@
 #     failing patch is named;
 #  4. build gates: the last patch adds no W=1 or sparse warning to
 #     drivers/iommu/ on x86_64 and arm64 (every patch in make check-all);
-#  5. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#  5. Debian packages: the configuration step of make deb works;
+#  6. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
@@ -102,7 +103,12 @@ done
 #    and arm64, no warning the base does not have (every patch: check-all).
 "$here/gates.sh" --tip --results "$results" || true
 
-# 5. Mutants: each test fails when the behaviour it names is broken.
+# 5. Debian packages: the configuration step works from Debian's own 6.1
+#    configuration and keeps what the series needs (the build itself takes
+#    hours: make deb).
+"$here/deb.sh" --config-only --results "$results" || true
+
+# 6. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi
