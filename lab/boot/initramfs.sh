@@ -50,7 +50,7 @@ fio_packages() {
 # Rebuild only when this script or a package version changed.
 pkgs=(busybox-static fio)
 [ "$arch" = arm64 ] && mapfile -t -O 2 pkgs < <(fio_packages)
-stamp=$( { sha256sum "$0" "$BOOT_DIR/common.sh"; echo "$arch"
+stamp=$( { cat "$0" "$BOOT_DIR/common.sh"; echo "$arch"
 	for p in "${pkgs[@]}"; do dpkg-query -W -f='${Package} ${Version}\n' "$p" 2>/dev/null || echo "$p"; done; } | sha256sum | cut -c1-16)
 if [ -f "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then
 	log "initramfs $arch: up to date ($img)"

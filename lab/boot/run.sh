@@ -17,7 +17,7 @@
 # Writes into DIR: console.log (the serial console), qemu.log, results.txt
 # (the guest's "LAB" lines without the prefix: "<what> key=value ..."),
 # ktap-<suite>.txt, run.env (MACHINE, MODE, ACCEL, STATUS=ok|timeout|
-# crashed, SECONDS, QEMU_CMD). Exits 0 when the guest printed its results,
+# crashed, SECONDS, ...), qemu.cmd (the QEMU command line). Exits 0 when the guest printed its results,
 # else 1 after showing the console's last lines.
 #
 # Accelerator: tcg by default (-accel tcg,thread=multi). The /dev/kvm of the
@@ -178,8 +178,9 @@ ACCEL=$accel
 STATUS=$STATUS
 SECONDS=$SECS
 KERNEL=$kernel
-QEMU_CMD=$(printf '%q' "$QEMU_CMD")
+MACHINE_DESC="$MACHINE_QEMU ${MACHINE_ARGS[*]}, 2 vCPUs, 1 GiB, nvme + e1000e"
 EOF
+echo "$QEMU_CMD" >"$out/qemu.cmd"
 if [ "$ok" -ne 0 ]; then
 	case $STATUS in
 	timeout) log "$machine $mode: the guest did not finish within $timeout s and was killed; last console lines:" ;;
