@@ -18,6 +18,7 @@
  * the result: lines of "key=value" pairs. Under TCG only ratios between
  * kernels measured in one run mean anything.
  */
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/iova.h>
