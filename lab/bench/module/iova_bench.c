@@ -42,7 +42,7 @@ static struct iova_domain *bench_iovad;
 static struct workqueue_struct *bench_wq;
 static struct pci_dev *bench_pdev;
 
-static void out(const char *fmt, ...)
+static __printf(1, 2) void out(const char *fmt, ...)
 {
 	va_list args;
 
