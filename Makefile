@@ -73,3 +73,19 @@ send:
 ## roundtrip: mail the series to a local SMTP server, git am the mails onto the base, compare with the series tree (RESULTS=FILE appends)
 roundtrip:
 	@$(LAB)/roundtrip.sh $(if $(RESULTS),--results $(RESULTS))
+
+.PHONY: boot boot-check check-all
+
+## boot: build the patched kernel, boot it on an emulated IOMMU with nvme + DMA benchmark, print a report (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict)
+boot:
+	@$(LAB)/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE))
+
+## boot-check: the short boot check (VT-d, lazy mode), PASS/FAIL lines in out/boot/check-results
+boot-check:
+	@rm -f out/boot/check-results
+	@$(LAB)/boot.sh --check --results out/boot/check-results
+
+## check-all: the short boot check on the 3 machines x 2 modes, PASS/FAIL lines in out/boot/check-all-results
+check-all:
+	@rm -f out/boot/check-all-results
+	@$(LAB)/boot.sh --check --all --results out/boot/check-all-results

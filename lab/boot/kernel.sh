@@ -12,6 +12,7 @@
 #   kernel          the image QEMU boots (bzImage or Image)
 #   modules/        modules_install output (lib/modules/<release>/...)
 #   dma_map_benchmark   tools/testing/selftests/dma, static, for the guest
+#   selftests/      tools/testing/selftests/iommu of the tree, if it has one
 #   kernel.env      KERNEL_ARCH, KERNEL_IMAGE, KERNEL_RELEASE, KERNEL_FLAVOR
 . "$(dirname "$0")/../lib.sh"
 
@@ -104,6 +105,13 @@ logged "$out/benchmark.log" "${cross}gcc" -static -O2 -Wall -I"$out/include" \
 	-o "$out/dma_map_benchmark" "$tree/tools/testing/selftests/dma/dma_map_benchmark.c" ||
 	die "$arch-$flavor: dma_map_benchmark does not build; see $out/benchmark.log"
 
+# The series' kselftest of the IOVA caches, where the tree has it.
+rm -rf "$out/selftests"
+if [ -d "$tree/tools/testing/selftests/iommu" ]; then
+	mkdir -p "$out/selftests"
+	cp -r "$tree/tools/testing/selftests/iommu" "$out/selftests/"
+fi
+
 cat >"$out/kernel.env" <<EOF
 KERNEL_ARCH=$arch
 KERNEL_FLAVOR=$flavor
@@ -111,6 +119,7 @@ KERNEL_IMAGE=$out/kernel
 KERNEL_MODULES=$out/modules
 KERNEL_RELEASE=$rel
 KERNEL_BENCHMARK=$out/dma_map_benchmark
+KERNEL_SELFTESTS=$([ -d "$out/selftests" ] && echo "$out/selftests")
 KERNEL_TREE=$tree
 KERNEL_COMMIT=$(git -C "$tree" rev-parse HEAD 2>/dev/null || echo unknown)
 KERNEL_BUILD_SECONDS=$(($(date +%s) - start))

@@ -13,6 +13,7 @@
 # test module loads and unloads; fio ran (its IOPS are never gated: the
 # emulated nvme gives the same with or without an IOMMU); dma_map_benchmark
 # ran on a device behind the IOMMU; /proc/slabinfo has iommu_iova_magazine;
+# the series' kselftest iommu/iova_rcache.sh passed (where the tree has it);
 # kmemleak found nothing; the kernel log has no WARNING, BUG, Oops, lockdep
 # or kmemleak report.
 . "$(dirname "$0")/../lib.sh"
@@ -135,6 +136,17 @@ if has slab; then
 	fi
 fi
 
+# 6b. The series' kselftest, when the image has it.
+if [ "$(field selftest available)" = yes ]; then
+	sp=$(field selftest pass) sf=$(field selftest fail) sk=$(field selftest skip) sd=$(field selftest declared)
+	if [ "$sf" = 0 ] && [ $((sp + sk)) -eq "$sd" ] && [ "$sp" -gt 0 ]; then
+		check PASS "selftest iommu/iova_rcache.sh $sp/$((sd - sk)) ok${sk:+, $sk skipped}"
+	else
+		check FAIL "selftest iommu/iova_rcache.sh: $sp ok, $sf not ok ($(field selftest failed)), $sk skipped of $sd (exit $(field selftest exit))"
+	fi
+	sed -i 's/, 0 skipped//' "$checks"
+fi
+
 # 7. kmemleak, when the kernel has it (FLAVOR=debug).
 if [ "$(field kmemleak available)" = yes ]; then
 	n=$(field kmemleak leaks)
@@ -194,6 +206,8 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	printf '  %-12s %s\n' fio "${iops:--} IOPS, 4k randread qd16 $(field fio seconds) s (information only)"
 	printf '  %-12s %s\n' "map/unmap" "$(bench_sum)"
 	printf '  %-12s %s\n' "magazines" "$(if [ -n "$(field slab objsize)" ]; then echo "iommu_iova_magazine $(field slab active_objs) active of $(field slab num_objs) objects x $(field slab objsize) B = $(( $(field slab num_objs) * $(field slab objsize) / 1024 )) KiB"; else echo "not in /proc/slabinfo"; fi)"
+	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
+	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # rcache magazines: //p' "$res" | head -n 1)"
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
 	printf '  %-12s %s\n' verdict "$([ "$nfail" -eq 0 ] && echo PASS || echo FAIL) ($npass passed, $nfail failed; $run/checks.txt)"

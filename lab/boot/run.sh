@@ -3,14 +3,16 @@
 # Boot lab: boot one kernel on one machine with one workload, collect results.
 #
 #   run.sh --machine vtd|amdvi|smmuv3 --kernel IMAGE --out DIR
-#          [--mode lazy|strict] [--modules DIR] [--benchmark BIN]
+#          [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR]
 #          [--workload full|probe|FILE] [--steps a,b,...] [--fio S] [--bench S]
 #          [--append "ARGS"] [--accel tcg|kvm|auto] [--timeout S]
 #
 # The machine is lab/boot/machines/<name>.sh. The initramfs is the base of
 # initramfs.sh for the machine's arch plus a small archive made here: the
 # init script, the modules (--modules: a modules_install folder), the static
-# dma_map_benchmark and, for --workload FILE, that script as /lab/workload
+# dma_map_benchmark, kselftests (--selftests DIR: becomes /lab/selftests; the
+# step "selftest" runs iommu/iova_rcache.sh from it) and, for --workload FILE,
+# that script as /lab/workload
 # (run as the step "script": it may call result KEY k=v...). The guest gets
 # an nvme disk backed by a file in DIR and a spare e1000e, 2 vCPUs, 1 GiB.
 #
@@ -27,7 +29,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 
-machine=vtd mode=lazy kernel= modules= bench_bin= workload=full steps=
+machine=vtd mode=lazy kernel= modules= bench_bin= selftests= workload=full steps=
 fio_s=10 bench_s=5 append= accel=${ACCEL:-tcg} timeout=${TIMEOUT:-} out=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--benchmark) bench_bin=$2; shift 2 ;;
+	--selftests) selftests=$2; shift 2 ;;
 	--workload) workload=$2; shift 2 ;;
 	--steps) steps=$2; shift 2 ;;
 	--fio) fio_s=$2; shift 2 ;;
@@ -44,7 +47,7 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S]" ;;
+	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S]" ;;
 	esac
 done
 mdef=$BOOT_DIR/machines/$machine.sh
@@ -85,6 +88,7 @@ cp "$BOOT_DIR/init" "$ov/init"
 chmod 755 "$ov/init"
 [ -z "$modules" ] || cp -a "$modules/lib" "$ov/" || die "--modules $modules has no lib/modules"
 [ -z "$bench_bin" ] || cp "$bench_bin" "$ov/usr/bin/dma_map_benchmark"
+[ -z "$selftests" ] || cp -r "$selftests" "$ov/lab/selftests"
 case $workload in full|probe) ;; *) cp "$workload" "$ov/lab/workload" ;; esac
 cpio_dir "$ov" "$out/overlay.cpio.gz" "dir /dev 0755 0 0" "nod /dev/console 0600 0 0 c 5 1"
 rm -rf "$ov"
