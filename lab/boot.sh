@@ -128,7 +128,8 @@ for m in "${machines[@]}"; do
 		fi
 		# shellcheck disable=SC1091
 		. "$BOOT_OUT/$a-$flavor/kernel.env"
-		run=$BOOT_OUT/runs/$m-$mode$([ "$check" = 1 ] && echo -check)
+		run=$BOOT_OUT/runs/$m-$mode
+		[ "$check" = 0 ] || run=$run-check
 		sel=()
 		[ -z "${KERNEL_SELFTESTS:-}" ] || sel=(--selftests "$KERNEL_SELFTESTS")
 		"$BOOT_DIR/run.sh" --machine "$m" --mode "$mode" --kernel "$KERNEL_IMAGE" \

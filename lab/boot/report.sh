@@ -211,7 +211,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
 	printf '  %-12s %s\n' verdict "$([ "$nfail" -eq 0 ] && echo PASS || echo FAIL) ($npass passed, $nfail failed; $run/checks.txt)"
-	grep '^FAIL' "$checks" | sed 's/^/    /'
+	grep '^FAIL' "$checks" | sed 's/^/    /' || true
 } | tee "$run/report.txt"
 [ -z "$results" ] || cat "$checks" >>"$results"
 [ "$nfail" -eq 0 ]
