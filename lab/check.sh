@@ -12,7 +12,9 @@
 #  4. build gates: the last patch adds no W=1 or sparse warning to
 #     drivers/iommu/ on x86_64 and arm64 (every patch in make check-all);
 #  5. Debian packages: the configuration step of make deb works;
-#  6. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#  6. mail round trip: git send-email to a local SMTP server, git am of the
+#     mails onto the base gives the series tree;
+#  7. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
@@ -108,7 +110,11 @@ done
 #    hours: make deb).
 "$here/deb.sh" --config-only --results "$results" || true
 
-# 6. Mutants: each test fails when the behaviour it names is broken.
+# 6. Mail round trip: the series through git send-email and a local SMTP
+#    server, git am onto the base, gives the series tree.
+"$here/roundtrip.sh" --results "$results" || true
+
+# 7. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi
