@@ -9,6 +9,9 @@
  *   burst n=N                          allocate then free N IOVAs of every
  *                                      cacheable size
  *   count                              IOVAs the domain still holds (cached)
+ *   reset                              a new domain in place of the old one
+ *   domain                             the domain's name as %p prints it (as
+ *                                      /sys/kernel/debug/iova/rcaches does)
  *   fresh n=K / unfresh                set up / tear down K unused domains
  *   sac loops=L                        ns per map of the DMA API once the
  *                                      space below 4 GiB is full (needs the
@@ -403,6 +406,20 @@ static int bench_run(char *cmd)
 		return bench_burst(n ?: 10000);
 	if (!strcmp(what, "count")) {
 		out("count cached_iovas=%lu\n", bench_tree_count(bench_iovad));
+		return 0;
+	}
+	if (!strcmp(what, "reset")) {
+		struct iova_domain *iovad = bench_domain_create();
+
+		if (!iovad)
+			return -ENOMEM;
+		bench_domain_destroy(bench_iovad);
+		bench_iovad = iovad;
+		out("reset\n");
+		return 0;
+	}
+	if (!strcmp(what, "domain")) {
+		out("domain id=%p\n", bench_iovad);
 		return 0;
 	}
 	if (!strcmp(what, "fresh"))

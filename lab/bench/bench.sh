@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Stage "bench": the base, the patched tree and Linux 6.12 side by side on
+# the boot lab's VT-d machine, in interleaved rounds (make bench).
+#
+#   bench.sh [--rounds N] [--kernels "base patched v6.12"] [--quick]
+#   bench.sh --smoke [--results FILE]
+#
+# 1. Trees: the base (lab/tree.sh --upto 0), the patched tree (lab/tree.sh),
+#    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
+#    once into $LAB_CACHE.
+# 2. One configuration built three times (lab/bench/kernel.sh), one build at
+#    a time, with the bench module (lab/bench/module) and dma_map_benchmark.
+# 3. Rounds: in each, three boots per kernel, the kernels interleaved within
+#    each kind of boot (base, patched, 6.12, base, ...):
+#      lazy    scenarios hotpath, cliff, memory (the module's own domain),
+#              dma_map_benchmark -b 64 (DMA-FQ), fio
+#      strict  dma_map_benchmark -b 64, SAC under fragmentation, fio
+#      pt      dma_map_benchmark and fio with iommu=pt (the physical limit)
+#    Every boot is lab/boot/run.sh with lab/bench/guest.sh as its workload,
+#    slab_nomerge on the command line (so that iommu_iova_magazine has its
+#    own line in /proc/slabinfo) and a time limit.
+# 4. lab/bench/report.py: bench.json, report.md and PNG charts in
+#    $LAB_OUT/bench/results/<date>/ ($LAB_OUT/bench/latest points there).
+#
+# --smoke: the patched kernel only, one strict boot with short versions of
+# the scenarios hotpath, cliff, memory and sac; checks that every expected
+# result is there and is a number; appends "PASS|FAIL bench smoke: ..."
+# lines to --results FILE (lab/check.sh calls it so). Exit 1 if one failed.
+#
+# Environment: ROUNDS (5), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
+. "$(dirname "$0")/../lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+rounds=${ROUNDS:-5} smoke=0 results= kernels="base patched v6.12" quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=$2; shift 2 ;;
+	--kernels) kernels=$2; shift 2 ;;
+	--smoke) smoke=1; shift ;;
+	--quick) quick=1; shift ;;
+	--results) results=$2; shift 2 ;;
+	-h|--help) sed -n '3,/^\. /{/^\. /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	*) die "unknown option '$1' (lab/bench/bench.sh --help)" ;;
+	esac
+done
+[ "$smoke" = 0 ] || kernels=patched
+case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
+
+bench_out=$LAB_OUT/bench
+# The boot lab's scripts, with folders of the bench's own: its initramfs and
+# gen_init_cpio come from the bench's patched tree, not from out/boot.
+export BOOT_OUT=$bench_out/boot BOOT_TREE=$bench_out/patched
+mkdir -p "$bench_out"
+start=$(date +%s)
+elapsed() { echo "$(($(date +%s) - start)) s"; }
+
+# --- 1. Trees -------------------------------------------------------------
+
+# The patched tree follows series/: re-made when a patch file changed.
+tree_patched() {
+	local t=$bench_out/patched sum
+	sum=$(cat "$SERIES_DIR"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16)
+	if [ "$(cat "$bench_out/patched.series" 2>/dev/null)" != "$sum" ] ||
+		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
+		log "bench tree $t: the base + series/"
+		FORCE=1 "$LAB_TOP/lab/tree.sh" --tree "$t" >&2 ||
+			die "the series does not apply to the base; fix it (make tree) first"
+		echo "$sum" >"$bench_out/patched.series"
+	fi
+	echo "$t"
+}
+
+tree_base() {
+	local t=$bench_out/base
+	. "$LAB_OUT/base.env" 2>/dev/null || "$LAB_TOP/lab/base.sh" >&2
+	. "$LAB_OUT/base.env"
+	if [ "$(git -C "$t" rev-parse HEAD 2>/dev/null)" != "$BASE_COMMIT" ] ||
+		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
+		log "bench tree $t: the base alone"
+		FORCE=1 "$LAB_TOP/lab/tree.sh" --tree "$t" --upto 0 >&2 ||
+			die "could not make the base tree $t"
+	fi
+	echo "$t"
+}
+
+# Debian's linux-source-6.12, extracted once per package version.
+tree_v612() {
+	local tarball=/usr/src/linux-source-6.12.tar.xz t=$LAB_CACHE/linux-source-6.12 v tmp
+	[ -r "$tarball" ] || need_pkgs linux-source-6.12
+	[ -r "$tarball" ] || die "linux-source-6.12 is installed but $tarball is missing: apt-get install --reinstall linux-source-6.12"
+	v=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	if [ "$(cat "$t/.lab-extracted" 2>/dev/null)" != "$v" ]; then
+		need_space "$LAB_CACHE" 2000
+		log "extracting $tarball ($v) into $t (once)"
+		tmp=$LAB_CACHE/extract.$$
+		rm -rf "$tmp" "$t"
+		mkdir -p "$tmp"
+		tar -xf "$tarball" -C "$tmp" ||
+			{ rm -rf "$tmp"; die "cannot extract $tarball (disk full? df -h $LAB_CACHE)"; }
+		mv "$tmp/linux-source-6.12" "$t"
+		rmdir "$tmp"
+		echo "$v" >"$t/.lab-extracted"
+	fi
+	echo "$t"
+}
+
+# --- 2. Kernels -------------------------------------------------------------
+
+build_kernel() { # NAME
+	local t b=
+	case $1 in
+	base) t=$(tree_base); b=$t/.lab-build ;;
+	patched) t=$(tree_patched); b=$t/.lab-build ;;
+	v6.12) t=$(tree_v612) ;;
+	*) die "unknown kernel '$1': the kernels are base, patched and v6.12" ;;
+	esac
+	"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
+}
+
+# --- 3. Boots ---------------------------------------------------------------
+
+# Parameters of the scenarios (guest.sh reads them from the command line).
+if [ "$smoke" = 1 ]; then
+	scen_params="lab.iters=2000 lab.rounds=8 lab.batch=4096 lab.burst=1000 lab.fresh=16 lab.loops=50"
+	dma_s=1 fio_s=2
+elif [ "$quick" = 1 ]; then
+	scen_params="lab.iters=20000 lab.rounds=100 lab.batch=16384 lab.burst=6000 lab.fresh=64 lab.loops=200"
+	dma_s=2 fio_s=3
+else
+	scen_params="lab.iters=100000 lab.rounds=100 lab.batch=16384 lab.burst=6000 lab.fresh=64 lab.loops=500"
+	dma_s=3 fio_s=5
+fi
+
+# boot NAME KIND DIR: one boot of a kernel; 0 when the guest finished.
+boot() {
+	local name=$1 kind=$2 dir=$3 mode scen extra= steps=info,iommu,script,fio,log rc=0
+	case $kind in
+	lazy) mode=lazy scen=hotpath,cliff,memory,dmabench ;;
+	strict) mode=strict scen=dmabench,sac ;;
+	pt) mode=lazy scen=dmabench extra=iommu=pt ;;
+	smoke) mode=strict scen=hotpath,cliff,memory,sac steps=info,iommu,script,log ;;
+	esac
+	# shellcheck disable=SC1090
+	. "$bench_out/kernels/$name/kernel.env"
+	"$LAB_TOP/lab/boot/run.sh" --machine vtd --mode "$mode" --kernel "$KERNEL_IMAGE" \
+		--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" \
+		--workload "$here/guest.sh" --steps "$steps" --fio "$fio_s" --bench "$dma_s" \
+		--append "slab_nomerge $extra lab.scen=$scen $scen_params" \
+		--timeout "${TIMEOUT:-900}" --out "$dir" >"$dir.log" 2>&1 || rc=$?
+	{
+		echo "BENCH_KERNEL=$name"
+		echo "BENCH_KIND=$kind"
+		echo "BENCH_VERSION=$KERNEL_VERSION"
+		echo "BENCH_RELEASE=$KERNEL_RELEASE"
+		echo "BENCH_COMMIT=$KERNEL_COMMIT"
+	} >>"$dir/run.env" 2>/dev/null || true
+	# Keep the record, not the bulk: the initramfs and the (sparse) disk.
+	rm -f "$dir/initrd.img" "$dir/disk.img" "$dir/overlay.cpio.gz" "$dir/overlay.cpio.gz.list"
+	if [ "$rc" -ne 0 ]; then
+		cat "$dir.log" >&2
+		return 1
+	fi
+}
+
+# One line of progress: what the boot measured, briefly.
+summary() { # DIR
+	awk '
+		$1 == "hotpath" && / size=1 / && /scope=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^ns_per_pair=/) h = substr($i, 13) }
+		$1 == "cliff" { for (i = 2; i <= NF; i++) { if ($i ~ /^first=/) f = substr($i, 7); if ($i ~ /^last=/) l = substr($i, 6) } }
+		$1 == "memory" && / t=5 / { for (i = 2; i <= NF; i++) if ($i ~ /^cached_iovas=/) m = substr($i, 14) }
+		$1 == "sac" { for (i = 2; i <= NF; i++) if ($i ~ /^ns_per_map=/) s = substr($i, 12) }
+		$1 == "dmabench" && / threads=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^map_us=/) d = substr($i, 8) }
+		$1 == "fio" { for (i = 2; i <= NF; i++) if ($i ~ /^iops=/) o = substr($i, 6) }
+		END {
+			if (h != "") printf "hotpath %s ns; ", h
+			if (f != "") printf "cliff last/first %.2f; ", (f ? l / f : 0)
+			if (m != "") printf "IOVAs cached 5 s after the burst %s; ", m
+			if (s != "") printf "SAC %s ns/map; ", s
+			if (d != "") printf "dma_map_benchmark map %s us; ", d
+			if (o != "") printf "fio %s IOPS", o
+		}' "$1/results.txt" 2>/dev/null
+}
+
+# --- The smoke version --------------------------------------------------------
+
+if [ "$smoke" = 1 ]; then
+	work=$bench_out/smoke
+	rm -rf "$work"
+	mkdir -p "$work"
+	res=$work/checks
+	: >"$res"
+	check() { echo "$1 bench smoke: $2" >>"$res"; log "$1 bench smoke: $2"; }
+	if ! build_kernel patched; then
+		check FAIL "the patched kernel and the bench module build (see $bench_out/kernels/patched/)"
+	elif ! boot patched smoke "$work/run"; then
+		check FAIL "the patched kernel boots and runs the scenarios (console: $work/run/console.log)"
+	else
+		check PASS "the patched kernel boots and runs the scenarios ($(. "$work/run/run.env"; echo "$SECONDS s, $ACCEL"))"
+		# Every expected result, and each of its figures a number.
+		r=$work/run/results.txt
+		for want in \
+			"module load=ok" \
+			"hotpath scope=1 size=1:ns_per_pair" "hotpath scope=all size=1:ns_per_pair" \
+			"hotpath scope=1 size=4:ns_per_pair" "hotpath scope=all size=4:ns_per_pair" \
+			"hotpath scope=1 size=32:ns_per_pair" "hotpath scope=all size=32:ns_per_pair" \
+			"cliff:first" "cliff:last" \
+			"burst:cached_iovas" \
+			"memory t=0:cached_iovas" "memory t=1:cached_iovas" "memory t=5:cached_iovas" \
+			"memory t=5:mags" "memory t=5:rc_depot" "memory t=5:rc_cpu_mags" \
+			"fresh:slab_bytes_per_domain" "fresh:mags_per_domain" \
+			"sac:ns_per_map"; do
+			sel=${want%%:*} key=${want#*:}
+			[ "$key" = "$want" ] && key=
+			v=$(awk -v sel="$sel" -v key="$key" '
+				BEGIN { n = split(sel, w, " ") }
+				{ ok = ($1 == w[1]); for (i = 2; ok && i <= n; i++) ok = index(" " $0 " ", " " w[i] " ") > 0 }
+				ok { if (key == "") { print "present"; exit }
+				     for (i = 2; i <= NF; i++) if (index($i, key "=") == 1) { print substr($i, length(key) + 2); exit } }' "$r")
+			if [ -z "$key" ] && [ "$v" = present ]; then
+				check PASS "result '$sel'"
+			elif [ -n "$key" ] && [[ $v =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then
+				check PASS "result '$sel' $key=$v"
+			else
+				check FAIL "result '$sel' ${key:+$key }is a number (got '${v:-nothing}'; see $r)"
+			fi
+		done
+		# The cliff prints one figure per round.
+		n=$(awk '$1 == "cliff" { for (i = 2; i <= NF; i++) if ($i ~ /^ops_per_s=/) print split(substr($i, 11), a, ",") }' "$r")
+		if [ "${n:-0}" -eq 8 ]; then
+			check PASS "cliff: one figure per round (8)"
+		else
+			check FAIL "cliff: one figure per round (8 expected, got ${n:-none}; see $r)"
+		fi
+		if grep -q '^splat ' "$r" || ! grep -q '^log .*splats=0' "$r"; then
+			check FAIL "no WARNING, BUG or Oops in the guest's log (see $work/run/console.log)"
+		else
+			check PASS "no WARNING, BUG or Oops in the guest's log"
+		fi
+	fi
+	[ -z "$results" ] || cat "$res" >>"$results"
+	log "bench smoke: $(grep -c '^PASS' "$res") passed, $(grep -c '^FAIL' "$res") failed in $(elapsed)"
+	! grep -q '^FAIL' "$res"
+	exit
+fi
+
+# --- The full bench -----------------------------------------------------------
+
+[ "$rounds" -ge 1 ] || die "--rounds must be at least 1"
+need_pkgs python3-matplotlib
+read -r -a ks <<<"$kernels"
+for k in "${ks[@]}"; do
+	t0=$(date +%s)
+	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
+	log "[$(elapsed)] $k kernel ready ($(($(date +%s) - t0)) s)"
+done
+
+stamp=$(date -u +%Y%m%d-%H%M%S)
+res=$bench_out/results/$stamp
+mkdir -p "$res/runs"
+ln -sfn "results/$stamp" "$bench_out/latest"
+{
+	echo "ROUNDS=$rounds"
+	echo "KERNELS=\"$kernels\""
+	echo "PARAMS=\"$scen_params lab.bench=$dma_s lab.fio=$fio_s\""
+	echo "HOST_CPUS=$(nproc)"
+	echo "HOST_CPU=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\""
+	echo "QEMU=\"$(qemu-system-x86_64 --version | head -n 1)\""
+	echo "STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$res/bench.env"
+
+kinds=(lazy strict pt)
+total=$((rounds * ${#kinds[@]} * ${#ks[@]})) n=0 failed=0
+log "[$(elapsed)] $total boots: $rounds rounds x ${#kinds[@]} kinds (${kinds[*]}) x ${#ks[@]} kernels; results in $res"
+for r in $(seq 1 "$rounds"); do
+	for kind in "${kinds[@]}"; do
+		for k in "${ks[@]}"; do
+			n=$((n + 1))
+			dir=$res/runs/r$r-$kind-$k
+			mkdir -p "$dir"
+			t0=$(date +%s)
+			if boot "$k" "$kind" "$dir"; then
+				log "[$(elapsed)] $n/$total round $r $kind $k: $(($(date +%s) - t0)) s; $(summary "$dir")"
+			else
+				failed=$((failed + 1))
+				log "[$(elapsed)] $n/$total round $r $kind $k: FAILED after $(($(date +%s) - t0)) s (console above; $dir)"
+			fi
+		done
+	done
+done
+echo "FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$res/bench.env"
+echo "WALL_SECONDS=$(($(date +%s) - start))" >>"$res/bench.env"
+
+/usr/bin/python3 "$here/report.py" --dir "$res" ||
+	die "the report could not be written (lab/bench/report.py --dir $res)"
+log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed of $total boots failed"
+[ "$failed" -eq 0 ]
