@@ -89,3 +89,13 @@ boot-check:
 check-all:
 	@rm -f out/boot/check-all-results
 	@$(LAB)/boot.sh --check --all --results out/boot/check-all-results
+
+.PHONY: bench bench-smoke
+
+## bench: base 6.1, patched 6.1 and 6.12 side by side on the VT-d machine, interleaved rounds (ROUNDS=5); report in out/bench/latest/
+bench:
+	@$(LAB)/bench/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS))
+
+## bench-smoke: one short round of the bench's scenarios 1-4 on the patched kernel (RESULTS=FILE appends PASS/FAIL lines)
+bench-smoke:
+	@$(LAB)/bench/bench.sh --smoke $(if $(RESULTS),--results $(RESULTS))
