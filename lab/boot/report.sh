@@ -132,7 +132,7 @@ if has slab; then
 	if [ -z "$(field slab missing)" ]; then
 		check PASS "/proc/slabinfo shows iommu_iova_magazine ($(field slab active_objs)/$(field slab num_objs) objects of $(field slab objsize) bytes)"
 	else
-		check FAIL "/proc/slabinfo shows iommu_iova_magazine: no line of its own (SLUB merged it with $(field slab shares_with); boot with slab_nomerge to see it)"
+		check FAIL "/proc/slabinfo shows iommu_iova_magazine: no line of its own (SLUB merged it into a cache shared with $(field slab shared_with); slab_nomerge would show it)"
 	fi
 fi
 
@@ -205,7 +205,13 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	printf '  %-12s %s\n' KUnit "$(kunit_sum iommu-iova); $(kunit_sum iommu-dma)"
 	printf '  %-12s %s\n' fio "${iops:--} IOPS, 4k randread qd16 $(field fio seconds) s (information only)"
 	printf '  %-12s %s\n' "map/unmap" "$(bench_sum)"
-	printf '  %-12s %s\n' "magazines" "$(if [ -n "$(field slab objsize)" ]; then echo "iommu_iova_magazine $(field slab active_objs) active of $(field slab num_objs) objects x $(field slab objsize) B = $(( $(field slab num_objs) * $(field slab objsize) / 1024 )) KiB"; else echo "not in /proc/slabinfo"; fi)"
+	shared=$(field slab shared_with)
+	if [ -n "$(field slab objsize)" ]; then
+		printf '  %-12s %s\n' "magazines" "iommu_iova_magazine $(field slab active_objs) active of $(field slab num_objs) objects x $(field slab objsize) B = $(( $(field slab num_objs) * $(field slab objsize) / 1024 )) KiB in /proc/slabinfo"
+		[ "$shared" = - ] || printf '  %-12s %s\n' "" "(SLUB merged $shared into it: the counts include theirs; --append slab_nomerge separates them)"
+	else
+		printf '  %-12s %s\n' "magazines" "no line in /proc/slabinfo (merged, shares a cache with $shared)"
+	fi
 	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
 	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # rcache magazines: //p' "$res" | head -n 1)"
 	sed -n 's/^notice /  notice       /p' "$res"

@@ -191,7 +191,7 @@ if [ "$ok" -ne 0 ]; then
 	*) log "$machine $mode: the guest stopped without printing its results (qemu: $(tail -n 1 "$out/qemu.log" 2>/dev/null)); last console lines:" ;;
 	esac
 	tail -n 40 "$out/console.log" >&2 2>/dev/null || true
-	log "full console: $out/console.log; QEMU command in $out/run.env"
+	log "full console: $out/console.log; QEMU command in $out/qemu.cmd"
 	exit 1
 fi
 log "$machine $mode: guest done in $SECS s ($accel); results in $out/results.txt"
