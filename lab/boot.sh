@@ -130,6 +130,7 @@ for m in "${machines[@]}"; do
 		. "$BOOT_OUT/$a-$flavor/kernel.env"
 		run=$BOOT_OUT/runs/$m-$mode
 		[ "$check" = 0 ] || run=$run-check
+		[ "$flavor" = debug ] || run=$run-$flavor
 		sel=()
 		[ -z "${KERNEL_SELFTESTS:-}" ] || sel=(--selftests "$KERNEL_SELFTESTS")
 		"$BOOT_DIR/run.sh" --machine "$m" --mode "$mode" --kernel "$KERNEL_IMAGE" \

@@ -200,7 +200,13 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	echo "== Boot lab report: $MACHINE $MODE =="
 	printf '  %-12s %s\n' machine "$MACHINE ($ARCH): $MACHINE_DESC"
 	printf '  %-12s %s\n' accelerator "$acc"
-	printf '  %-12s %s\n' kernel "${ver:-?} ($KERNEL)"
+	kinfo=$KERNEL
+	if [ -f "$(dirname "$KERNEL")/kernel.env" ]; then
+		kinfo=$(. "$(dirname "$KERNEL")/kernel.env"
+			case $KERNEL_FLAVOR in debug) f="debug: lockdep, kmemleak" ;; *) f=$KERNEL_FLAVOR ;; esac
+			echo "$KERNEL_ARCH, $f; tree $KERNEL_TREE at ${KERNEL_COMMIT:0:12}")
+	fi
+	printf '  %-12s %s\n' kernel "${ver:-?} ($kinfo)"
 	printf '  %-12s %s\n' "IOMMU mode" "${modeline:-?}; kernel policy: ${policy:-?}; units: $(sed -n 's/^iommu-units //p' "$res")"
 	printf '  %-12s %s\n' KUnit "$(kunit_sum iommu-iova); $(kunit_sum iommu-dma)"
 	printf '  %-12s %s\n' fio "${iops:--} IOPS, 4k randread qd16 $(field fio seconds) s (information only)"

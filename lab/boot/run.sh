@@ -24,8 +24,9 @@
 #
 # Accelerator: tcg by default (-accel tcg,thread=multi). The /dev/kvm of the
 # lab machines is not a full KVM and a stock 6.1 guest dies under it, so
-# --accel auto first boots a probe (--workload probe) with KVM and uses KVM
-# only if that passes; --accel kvm uses it without asking.
+# --accel auto first boots a probe (the step info only) with KVM and uses KVM
+# only if that passes (the verdict is kept in $LAB_OUT/boot/kvm-probe/ per
+# machine and kernel); --accel kvm uses it without asking.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 
@@ -134,23 +135,31 @@ boot() {
 
 if [ "$accel" = auto ]; then
 	accel=tcg
+	# The verdict is kept per machine and kernel image.
+	probe=$BOOT_OUT/kvm-probe/$machine-$(cksum <"$kernel" | cut -d' ' -f1)
 	if [ "$MACHINE_KVM" = no ]; then
 		log "$machine: KVM cannot run a $MACHINE_ARCH guest on $(uname -m): TCG"
 	elif [ ! -w /dev/kvm ]; then
 		log "$machine: no usable /dev/kvm: falling back to TCG (software emulation)"
+	elif [ -f "$probe" ]; then
+		accel=$(cat "$probe")
+		log "$machine: an earlier KVM probe of this kernel chose $accel ($probe)"
 	else
-		log "$machine: probe boot with KVM (60 s at most)"
-		saved=("$steps")
+		log "$machine: probe boot with KVM (30 s at most)"
+		saved=$steps
 		steps=info
-		if boot kvm 60; then
+		if boot kvm 30; then
 			accel=kvm
 			log "$machine: the KVM probe passed: using KVM"
 		else
-			log "$machine: the KVM probe failed ($STATUS after $SECS s, console in $out/kvm-probe.log): falling back to TCG"
-			cp "$out/console.log" "$out/kvm-probe.log" 2>/dev/null || true
+			log "$machine: the KVM probe failed ($STATUS after $SECS s; $out/kvm-probe.log): falling back to TCG (software emulation)"
 		fi
-		steps=${saved[0]}
+		cp "$out/console.log" "$out/kvm-probe.log" 2>/dev/null || true
+		cp "$out/qemu.log" "$out/kvm-probe.qemu.log" 2>/dev/null || true
+		steps=$saved
 		rm -f "$out/console.log"
+		mkdir -p "$(dirname "$probe")"
+		echo "$accel" >"$probe"
 	fi
 elif [ "$accel" = kvm ] && [ ! -w /dev/kvm ]; then
 	die "--accel kvm: /dev/kvm is missing or not writable; use --accel tcg or auto"
@@ -158,7 +167,7 @@ elif [ "$accel" != tcg ] && [ "$accel" != kvm ]; then
 	die "--accel must be tcg, kvm or auto, not '$accel'"
 fi
 
-log "$machine $mode: booting $(basename "$kernel") with $accel, workload $(basename "$workload") (time limit ${timeout} s; console: $out/console.log)"
+log "$machine $mode: booting $(basename "$kernel") with $accel, workload $(basename "$workload")${steps:+ (steps $steps)} (time limit ${timeout} s; console: $out/console.log)"
 ok=0
 boot "$accel" "$timeout" || ok=1
 
