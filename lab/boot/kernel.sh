@@ -3,12 +3,14 @@
 # Boot lab: build the guest kernel, its modules and dma_map_benchmark.
 #
 #   kernel.sh [--arch x86_64|arm64] [--flavor debug|perf] [--tree DIR]
+#             [--fragment FILE]... [--out DIR]
 #
 # Config: tinyconfig, then kvm_guest.config (x86_64), then the fragments in
-# lab/boot/config/ (common, the arch's, the flavor's). Every option the
+# lab/boot/config/ (common, the arch's, the flavor's), then any --fragment
+# (lab/stress.sh adds its debug options this way). Every option the
 # fragments ask for must be in the final .config, or the build stops and
 # names the ones that are missing. Builds out of tree with ccache into
-# $LAB_OUT/boot/<arch>-<flavor>/ and leaves there:
+# $LAB_OUT/boot/<arch>-<flavor>/ (or --out DIR) and leaves there:
 #   kernel          the image QEMU boots (bzImage or Image)
 #   modules/        modules_install output (lib/modules/<release>/...)
 #   dma_map_benchmark   tools/testing/selftests/dma, static, for the guest
@@ -20,12 +22,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 arch=x86_64
 flavor=${FLAVOR:-debug}
 tree=$LAB_OUT/boot/tree
+extra=() out=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--flavor) flavor=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
-	*) die "usage: kernel.sh [--arch x86_64|arm64] [--flavor debug|perf] [--tree DIR]" ;;
+	--fragment) extra+=("$2"); shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	*) die "usage: kernel.sh [--arch x86_64|arm64] [--flavor debug|perf] [--tree DIR] [--fragment FILE]... [--out DIR]" ;;
 	esac
 done
 case $arch in
@@ -42,7 +47,7 @@ esac
 need_pkgs gcc make flex bison bc ccache libelf-dev kmod libc6-dev
 [ "$arch" = arm64 ] && need_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
-out=$LAB_OUT/boot/$arch-$flavor
+[ -n "$out" ] || out=$LAB_OUT/boot/$arch-$flavor
 cfg=$out/config
 build=$out/build
 mkdir -p "$cfg" "$build"
@@ -58,7 +63,7 @@ kmake() {
 
 # 1. The configuration, made in a folder of its own so that an unchanged
 # result leaves the build's .config (and so the build) untouched.
-frags=("$here/config/common.config" "$here/config/$arch.config" "$here/config/$flavor.config")
+frags=("$here/config/common.config" "$here/config/$arch.config" "$here/config/$flavor.config" "${extra[@]}")
 log "$arch-$flavor: configuring (tinyconfig$([ "$arch" = x86_64 ] && echo ' + kvm_guest.config') + ${frags[*]##*/})"
 logged "$out/config.log" kmake O="$cfg" tinyconfig
 [ "$arch" = x86_64 ] && logged "$out/config.log" kmake O="$cfg" kvm_guest.config

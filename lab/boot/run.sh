@@ -6,6 +6,7 @@
 #          [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR]
 #          [--workload full|probe|FILE] [--steps a,b,...] [--fio S] [--bench S]
 #          [--append "ARGS"] [--accel tcg|kvm|auto] [--timeout S]
+#          [--smp N] [--mem SIZE]
 #
 # The machine is lab/boot/machines/<name>.sh. The initramfs is the base of
 # initramfs.sh for the machine's arch plus a small archive made here: the
@@ -14,7 +15,8 @@
 # step "selftest" runs iommu/iova_rcache.sh from it) and, for --workload FILE,
 # that script as /lab/workload
 # (run as the step "script": it may call result KEY k=v...). The guest gets
-# an nvme disk backed by a file in DIR and a spare e1000e, 2 vCPUs, 1 GiB.
+# an nvme disk backed by a file in DIR and a spare e1000e, 2 vCPUs, 1 GiB
+# (--smp, --mem: QEMU's -smp and -m).
 #
 # Writes into DIR: console.log (the serial console), qemu.log, results.txt
 # (the guest's "LAB" lines without the prefix: "<what> key=value ..."),
@@ -32,6 +34,7 @@
 
 machine=vtd mode=lazy kernel= modules= bench_bin= selftests= workload=full steps=
 fio_s=10 bench_s=5 append= accel=${ACCEL:-tcg} timeout=${TIMEOUT:-} out=
+smp=2 mem=1G
 while [ $# -gt 0 ]; do
 	case $1 in
 	--machine) machine=$2; shift 2 ;;
@@ -48,7 +51,9 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S]" ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S] [--smp N] [--mem SIZE]" ;;
 	esac
 done
 mdef=$BOOT_DIR/machines/$machine.sh
@@ -102,7 +107,7 @@ qemu_cmd() {
 	local acc=$1
 	local cmd=("$MACHINE_QEMU" "${MACHINE_ARGS[@]}")
 	if [ "$acc" = kvm ]; then cmd+=(-accel kvm); else cmd+=(-accel tcg,thread=multi); fi
-	cmd+=(-smp 2 -m 1G -display none -monitor none -no-reboot
+	cmd+=(-smp "$smp" -m "$mem" -display none -monitor none -no-reboot
 		-serial "file:$out/console.log"
 		-kernel "$kernel" -initrd "$out/initrd.img"
 		-append "$MACHINE_CMDLINE $mode_args panic=-1 ${steps:+lab.steps=$steps }lab.fio=$fio_s lab.bench=$bench_s $append"
@@ -191,7 +196,7 @@ ACCEL=$accel
 STATUS=$STATUS
 SECONDS=$SECS
 KERNEL=$kernel
-MACHINE_DESC="$MACHINE_QEMU ${MACHINE_ARGS[*]}, 2 vCPUs, 1 GiB, nvme + e1000e"
+MACHINE_DESC="$MACHINE_QEMU ${MACHINE_ARGS[*]}, $smp vCPUs, $mem memory, nvme + e1000e"
 EOF
 echo "$QEMU_CMD" >"$out/qemu.cmd"
 if [ "$ok" -ne 0 ]; then
