@@ -137,6 +137,11 @@ for m in "${machines[@]}"; do
 			--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" "${sel[@]}" \
 			"${durations[@]}" "${fwd[@]}" --out "$run" || true
 		echo
+		if [ ! -f "$run/run.env" ]; then
+			echo "FAIL $label: lab/boot/run.sh could not boot the guest (its error is above)" >>"$all_checks"
+			failed=1
+			continue
+		fi
 		"$BOOT_DIR/report.sh" --run "$run" --label "$label" --results "$all_checks" || failed=1
 		echo
 	done
