@@ -99,3 +99,14 @@ bench:
 ## bench-smoke: one short round of the bench's scenarios 1-4 on the patched kernel (RESULTS=FILE appends PASS/FAIL lines)
 bench-smoke:
 	@$(LAB)/bench/bench.sh --smoke $(if $(RESULTS),--results $(RESULTS))
+
+.PHONY: stress stress-check
+
+## stress: the series under KASAN, lockdep, kmemleak, DMA-API debug, debugobjects and failslab: CPU hotplug, driver rebind + group type switch, failslab, KUnit (MACHINE=vtd|amdvi|smmuv3; CHECK=1: the short run; ALL=1: VT-d + SMMUv3; RESULTS=FILE)
+stress:
+	@$(LAB)/stress.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(filter 1,$(CHECK)),--check) $(if $(filter 1,$(ALL)),--all) $(if $(RESULTS),--results $(RESULTS))
+
+## stress-check: the short stress run (KUnit + 10 CPU hotplug cycles under traffic, VT-d, debug kernel), PASS/FAIL lines in out/stress/check-results
+stress-check:
+	@rm -f out/stress/check-results
+	@$(LAB)/stress.sh --check --results out/stress/check-results
