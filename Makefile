@@ -78,7 +78,7 @@ roundtrip:
 
 ## boot: build the patched kernel, boot it on an emulated IOMMU with nvme + DMA benchmark, print a report (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict APPEND="kernel args"; FLAVOR=perf: no lockdep/kmemleak; ACCEL=auto: KVM if a probe boot passes)
 boot:
-	@$(LAB)/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)") $(if $(APPEND),--append "$(APPEND)")
+	@$(LAB)/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
 
 ## boot-check: the short boot check (VT-d, lazy mode), PASS/FAIL lines in out/boot/check-results
 boot-check:
