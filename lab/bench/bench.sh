@@ -122,13 +122,13 @@ build_kernel() { # NAME
 
 # Parameters of the scenarios (guest.sh reads them from the command line).
 if [ "$smoke" = 1 ]; then
-	scen_params="lab.iters=2000 lab.rounds=8 lab.batch=4096 lab.burst=1000 lab.fresh=16 lab.loops=50"
+	scen_params="lab.iters=2000 lab.rounds=8 lab.batch=4096 lab.from=1024 lab.burst=1000 lab.fresh=16 lab.loops=50"
 	dma_s=1 fio_s=2
 elif [ "$quick" = 1 ]; then
-	scen_params="lab.iters=20000 lab.rounds=100 lab.batch=16384 lab.burst=6000 lab.fresh=64 lab.loops=200"
+	scen_params="lab.iters=20000 lab.rounds=100 lab.batch=32768 lab.from=8192 lab.burst=5000 lab.fresh=64 lab.loops=200"
 	dma_s=2 fio_s=3
 else
-	scen_params="lab.iters=100000 lab.rounds=100 lab.batch=16384 lab.burst=6000 lab.fresh=64 lab.loops=500"
+	scen_params="lab.iters=300000 lab.rounds=100 lab.batch=32768 lab.from=8192 lab.burst=5000 lab.fresh=64 lab.loops=500"
 	dma_s=3 fio_s=5
 fi
 

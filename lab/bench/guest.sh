@@ -77,7 +77,7 @@ scen_hotpath() {
 scen_cliff() {
 	local l
 	bench reset >/dev/null
-	l=$(bench cliff rounds="$(param rounds 100)" batch="$(param batch 16384)") || return
+	l=$(bench cliff rounds="$(param rounds 100)" batch="$(param batch 32768)" from="$(param from 0)") || return
 	result ${l}
 }
 
@@ -91,7 +91,7 @@ scen_memory() {
 	local n l s0 p0 m0 k0 s1 p1 m1 k1 k
 	# A burst on a new domain; then what is still held 1 s and 5 s later.
 	bench reset >/dev/null
-	n=$(param burst 6000)
+	n=$(param burst 5000)
 	mem_line before
 	l=$(bench burst n="$n") || return
 	result ${l}

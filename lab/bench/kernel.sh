@@ -42,6 +42,7 @@ out=$LAB_OUT/bench/kernels/$name
 cfg=$out/config
 build=${build:-$out/build}
 mkdir -p "$cfg" "$build"
+build=$(cd "$build" && pwd)
 need_space "$out" 3000
 
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970"

@@ -80,6 +80,8 @@ def metrics_table(ncpus):
                           get=lambda r, s=size, c=scope: find(r, "hotpath", "ns_per_pair", size=s, scope=c)))
     m.append(dict(id="cliff_ratio", scen=2, label="last round / first round", unit="ratio",
                   better="higher", kind="lazy", get=cliff_ratio))
+    m.append(dict(id="cliff_ratio10", scen=2, label="median of the last 10 rounds / of the first 10",
+                  unit="ratio", better="higher", kind="lazy", get=cliff_ratio10))
     m.append(dict(id="cliff_first", scen=2, label="first round", unit="ops/s", better="higher",
                   kind="lazy", get=lambda r: find(r, "cliff", "first")))
     m.append(dict(id="cliff_last", scen=2, label="last round", unit="ops/s", better="higher",
@@ -110,6 +112,9 @@ def metrics_table(ncpus):
     m.append(dict(id="fresh_slab", scen=3, label="never used domain: slab memory (Slab: delta)",
                   unit="bytes/domain", better="lower", kind="lazy",
                   get=lambda r: find(r, "fresh", "slab_bytes_per_domain")))
+    m.append(dict(id="fresh_percpu", scen=3, label="never used domain: per-CPU memory (Percpu: delta)",
+                  unit="bytes/domain", better="lower", kind="lazy",
+                  get=lambda r: find(r, "fresh", "percpu_bytes_per_domain")))
     m.append(dict(id="fresh_mags", scen=3, label="never used domain: magazines",
                   unit="magazines/domain", better="lower", kind="lazy", mags_field=True,
                   get=fresh_mags))
@@ -139,6 +144,13 @@ def cliff_series(r):
 def cliff_ratio(r):
     first, last = find(r, "cliff", "first"), find(r, "cliff", "last")
     return last / first if first and last is not None else None
+
+
+def cliff_ratio10(r):
+    s = cliff_series(r)
+    if not s or len(s) < 20:
+        return None
+    return statistics.median(s[-10:]) / statistics.median(s[:10])
 
 
 def cliff_median(r):
@@ -348,7 +360,7 @@ def make_charts(d, out, kernels):
             s = out["cliff_rounds"].get(k)
             if s:
                 ax.plot(range(1, len(s) + 1), s, label=LABELS[k], color=COLOURS[k])
-        ax.set_xlabel("round")
+        ax.set_xlabel("round (the batch grows linearly from the first round to the last)")
         ax.set_ylabel("operations per second")
         ax.set_ylim(bottom=0)
         ax.set_title("2. The cliff: ops/s per round (median over the bench rounds)", fontsize=10)
@@ -386,6 +398,11 @@ SCENARIOS = {
 
 def write_markdown(d, out, kernels, benv, charts, notices):
     meta = out["meta"]
+    notes = {}
+    m = re.search(r'lab\.from=(\d+)', benv.get("PARAMS", ""))
+    b = re.search(r'lab\.batch=(\d+)', benv.get("PARAMS", ""))
+    if m and b:
+        notes["cliff"] = f"from {m.group(1)} to {b.group(1)} IOVAs"
     g = meta["guests"]
     L = []
     L.append("# IOVA series bench: base 6.1, patched 6.1, 6.12 side by side\n")
@@ -398,7 +415,7 @@ def write_markdown(d, out, kernels, benv, charts, notices):
     for k in kernels:
         gi = g.get(k, {})
         L.append(f"- Guest kernel {LABELS[k]}: Linux {gi.get('version', '?')}, release "
-                 f"{gi.get('release', '?')}" + (f", commit {gi['commit'][:12]}" if gi.get("commit", "none") != "none" else ""))
+                 f"{gi.get('release', '?')}" + (f", commit {gi['commit'][:12]}" if gi.get("commit") not in (None, "none") else ""))
     L.append(f"- Rounds: {benv.get('ROUNDS', '?')}, interleaved (per round and kind of boot: "
              f"{', '.join(LABELS[k] for k in kernels)}); boots per round and kernel: lazy, strict, iommu=pt")
     L.append(f"- Parameters: {benv.get('PARAMS', '')}; every boot with slab_nomerge")
@@ -426,6 +443,14 @@ def write_markdown(d, out, kernels, benv, charts, notices):
                      + " | ".join(cell(m["stats"].get(k), m["unit"]) for k in kernels)
                      + f" | {rcell(m['ratio_patched_base'], m['better'])} | {rcell(m['ratio_patched_v612'], m['better'])} |")
         L.append("")
+        if sc == 2:
+            L.append(f"Each round, every vCPU's slot allocates a batch of mixed sizes (1, 2, 4, 8 pages) "
+                     f"and the next vCPU frees it; the batch per slot grows linearly over the rounds "
+                     f"({notes.get('cliff', '?')}), after one round that is not measured. The time is "
+                     f"that spent in the allocator (the slowest slot of each phase), not the time the "
+                     f"vCPUs take to wake up for their work. The base's depot holds 32 magazines of 127 "
+                     f"IOVAs per size class: once the IOVAs in flight exceed it, magazines go back to "
+                     f"the rbtree and allocations come from it.\n")
         if sc == 3:
             L.append("The base's magazines are kmalloc-1k objects (not separable from other users): "
                      "for it, the IOVAs held (the module counts its domain's tree) are the measure, and "

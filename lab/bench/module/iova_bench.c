@@ -5,7 +5,10 @@
  * domain of its own or through the DMA API of a PCI device bound to it:
  *
  *   hotpath size=S cpus=1|all iters=N  ns per alloc_iova_fast()+free_iova_fast()
- *   cliff rounds=R batch=M             ops/s per round while work hops CPUs
+ *   cliff rounds=R batch=M [from=B]    ops/s per round while work hops CPUs;
+ *                                      with from=B, the batch grows from B
+ *                                      to M over the rounds, after one
+ *                                      round at B that is not measured
  *   burst n=N                          allocate then free N IOVAs of every
  *                                      cacheable size
  *   count                              IOVAs the domain still holds (cached)
@@ -159,6 +162,7 @@ struct bench_slot {
 	unsigned long batch;
 	bool alloc;
 	unsigned long failed;
+	u64 ns;			/* time spent in the allocator, last phase */
 };
 
 static unsigned long bench_mixed_size(unsigned long i)
@@ -169,6 +173,7 @@ static unsigned long bench_mixed_size(unsigned long i)
 static void bench_slot_fn(struct work_struct *work)
 {
 	struct bench_slot *s = container_of(work, struct bench_slot, work);
+	u64 t0 = ktime_get_ns();
 	unsigned long i;
 
 	for (i = 0; i < s->batch; i++) {
@@ -181,9 +186,51 @@ static void bench_slot_fn(struct work_struct *work)
 			free_iova_fast(bench_iovad, s->pfns[i], bench_mixed_size(i));
 		}
 	}
+	s->ns = ktime_get_ns() - t0;
 }
 
-static int bench_cliff(unsigned int rounds, unsigned long batch)
+/* Round @r of @rounds: the batch, growing linearly from @from to @batch */
+static unsigned long bench_cliff_batch(unsigned int r, unsigned int rounds,
+				       unsigned long from, unsigned long batch)
+{
+	if (!from || rounds < 2)
+		return batch;
+	return from + div_u64((u64)(batch - from) * r, rounds - 1);
+}
+
+/*
+ * One round: each slot allocates on one CPU and frees on the next. Returns
+ * the time the round spent in the allocator: per phase, that of the slowest
+ * slot (they run at the same time), so that the time a CPU takes to wake up
+ * for its work (milliseconds under TCG) does not count.
+ */
+static u64 bench_cliff_round(struct bench_slot *slots, unsigned int *cpus,
+			     unsigned int ncpus, unsigned int r, unsigned long batch)
+{
+	u64 alloc_ns = 0, free_ns = 0;
+	unsigned int i;
+
+	/* Each slot allocates on one CPU... */
+	for (i = 0; i < ncpus; i++) {
+		slots[i].batch = batch;
+		slots[i].alloc = true;
+		queue_work_on(cpus[(i + r) % ncpus], bench_wq, &slots[i].work);
+	}
+	flush_workqueue(bench_wq);
+	for (i = 0; i < ncpus; i++)
+		alloc_ns = max(alloc_ns, slots[i].ns);
+	/* ...and frees on the next, as a task that migrated would. */
+	for (i = 0; i < ncpus; i++) {
+		slots[i].alloc = false;
+		queue_work_on(cpus[(i + r + 1) % ncpus], bench_wq, &slots[i].work);
+	}
+	flush_workqueue(bench_wq);
+	for (i = 0; i < ncpus; i++)
+		free_ns = max(free_ns, slots[i].ns);
+	return alloc_ns + free_ns;
+}
+
+static int bench_cliff(unsigned int rounds, unsigned long batch, unsigned long from)
 {
 	unsigned int ncpus, i, r, cpu, *cpus;
 	struct bench_slot *slots;
@@ -191,6 +238,8 @@ static int bench_cliff(unsigned int rounds, unsigned long batch)
 	u64 first = 0, last = 0;
 	int ret = -ENOMEM;
 
+	if (from > batch)
+		return -EINVAL;
 	cpus_read_lock();
 	ncpus = num_online_cpus();
 	cpus = kcalloc(ncpus, sizeof(*cpus), GFP_KERNEL);
@@ -204,28 +253,21 @@ static int bench_cliff(unsigned int rounds, unsigned long batch)
 		slots[i].pfns = vmalloc(array_size(batch, sizeof(unsigned long)));
 		if (!slots[i].pfns)
 			goto out;
-		slots[i].batch = batch;
 		INIT_WORK(&slots[i].work, bench_slot_fn);
 	}
 
-	out("cliff rounds=%u batch=%lu cpus=%u ops_per_s=", rounds, batch, ncpus);
-	for (r = 0; r < rounds; r++) {
-		u64 t0 = ktime_get_ns(), ns, ops;
+	/* A growing batch starts from warm caches: one round not measured. */
+	if (from)
+		bench_cliff_round(slots, cpus, ncpus, 0, from);
 
-		/* Each slot allocates on one CPU... */
-		for (i = 0; i < ncpus; i++) {
-			slots[i].alloc = true;
-			queue_work_on(cpus[(i + r) % ncpus], bench_wq, &slots[i].work);
-		}
-		flush_workqueue(bench_wq);
-		/* ...and frees on the next, as a task that migrated would. */
-		for (i = 0; i < ncpus; i++) {
-			slots[i].alloc = false;
-			queue_work_on(cpus[(i + r + 1) % ncpus], bench_wq, &slots[i].work);
-		}
-		flush_workqueue(bench_wq);
-		ns = ktime_get_ns() - t0;
-		ops = div64_u64(2ULL * ncpus * batch * NSEC_PER_SEC, ns ?: 1);
+	out("cliff rounds=%u batch=%lu from=%lu cpus=%u ops_per_s=", rounds, batch,
+	    from, ncpus);
+	for (r = 0; r < rounds; r++) {
+		unsigned long b = bench_cliff_batch(r, rounds, from, batch);
+		u64 ns, ops;
+
+		ns = bench_cliff_round(slots, cpus, ncpus, r + !!from, b);
+		ops = div64_u64(2ULL * ncpus * b * NSEC_PER_SEC, ns ?: 1);
 		out("%s%llu", r ? "," : "", ops);
 		if (r == 0)
 			first = ops;
@@ -371,7 +413,7 @@ out:
 
 static int bench_run(char *cmd)
 {
-	unsigned long size = 1, iters = 100000, n = 0, batch = 2048, loops = 500;
+	unsigned long size = 1, iters = 100000, n = 0, batch = 2048, loops = 500, from = 0;
 	unsigned int rounds = 100;
 	bool all = false;
 	char *word, *arg = cmd;
@@ -385,6 +427,7 @@ static int bench_run(char *cmd)
 		    sscanf(word, "n=%lu", &n) == 1 ||
 		    sscanf(word, "batch=%lu", &batch) == 1 ||
 		    sscanf(word, "loops=%lu", &loops) == 1 ||
+		    sscanf(word, "from=%lu", &from) == 1 ||
 		    sscanf(word, "rounds=%u", &rounds) == 1)
 			continue;
 		if (!strcmp(word, "cpus=all")) {
@@ -401,7 +444,7 @@ static int bench_run(char *cmd)
 	if (!strcmp(what, "hotpath"))
 		return bench_hotpath(size, all, iters);
 	if (!strcmp(what, "cliff"))
-		return bench_cliff(rounds, batch);
+		return bench_cliff(rounds, batch, from);
 	if (!strcmp(what, "burst"))
 		return bench_burst(n ?: 10000);
 	if (!strcmp(what, "count")) {
