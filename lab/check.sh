@@ -14,7 +14,8 @@
 #  5. Debian packages: the configuration step of make deb works;
 #  6. mail round trip: git send-email to a local SMTP server, git am of the
 #     mails onto the base gives the series tree;
-#  7. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#  7. boot lab: VT-d, lazy mode, real DMA, KUnit modules, kselftest;
+#  8. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
@@ -114,7 +115,12 @@ done
 #    server, git am onto the base, gives the series tree.
 "$here/roundtrip.sh" --results "$results" || true
 
-# 7. Mutants: each test fails when the behaviour it names is broken.
+# 7. Boot lab: the patched kernel on the emulated VT-d, lazy mode, with real
+#    DMA (nvme, dma_map_benchmark), the KUnit modules, the kselftest, and a
+#    kernel log free of splats.
+"$here/boot.sh" --check --results "$results" || true
+
+# 8. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi
