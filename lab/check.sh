@@ -102,6 +102,10 @@ for c in "${commits[@]}"; do
 done
 [ "$n" -gt 0 ] && git -C "$tree" checkout -q "$SERIES_BRANCH"
 
+# The later stages work on this same tree rather than each on a checkout
+# of its own (1.5 GB each); each of them leaves it at the series' tip.
+export LAB_SCRATCH_TREE=$tree
+
 # 4. Build gates of the last patch: W=1 and sparse on drivers/iommu/, x86_64
 #    and arm64, no warning the base does not have (every patch: check-all).
 "$here/gates.sh" --tip --results "$results" || true
@@ -118,7 +122,7 @@ done
 # 7. Boot lab: the patched kernel on the emulated VT-d, lazy mode, with real
 #    DMA (nvme, dma_map_benchmark), the KUnit modules, the kselftest, and a
 #    kernel log free of splats.
-"$here/boot.sh" --check --results "$results" || true
+"$here/boot.sh" --check --tree "$tree" --results "$results" || true
 
 # 8. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then

@@ -39,7 +39,8 @@ src=/usr/src/linux-config-6.1/config.${flavour}_none_${flavour#cloud-}.xz
 [ -r "$src" ] || die "no Debian configuration $src (flavours: $(ls /usr/src/linux-config-6.1 | sed -n 's/^config\.amd64_none_\(.*\)\.xz$/\1/p' | tr '\n' ' '))"
 
 work=$LAB_OUT/deb
-tree=$work/tree
+# make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
+tree=${LAB_SCRATCH_TREE:-$work/tree}
 out=$work/build
 FORCE=1 "$here/tree.sh" --tree "$tree" >/dev/null
 mkdir -p "$out"

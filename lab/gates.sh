@@ -29,7 +29,8 @@ done
 
 need_pkgs gcc make flex bison bc libelf-dev libssl-dev sparse ccache
 work=$LAB_OUT/gates
-tree=$work/tree
+# make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
+tree=${LAB_SCRATCH_TREE:-$work/tree}
 FORCE=1 "$here/tree.sh" --tree "$tree" >/dev/null
 base=$(base_commit)
 mapfile -t commits < <(git -C "$tree" rev-list --reverse "$base..$SERIES_BRANCH")

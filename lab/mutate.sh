@@ -13,7 +13,8 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$LAB_OUT/mutants
-tree=$work/tree
+# make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
+tree=${LAB_SCRATCH_TREE:-$work/tree}
 results=
 while [ $# -gt 0 ]; do
 	case $1 in
