@@ -19,10 +19,4 @@ if [ -x "$here/stress.sh" ]; then
 	"$here/stress.sh" --all --results "$results" || true
 fi
 
-passed=$(grep -c '^PASS' "$results" || true)
-failed=$(grep -c '^FAIL' "$results" || true)
-echo
-echo "Results ($results), $(($(date +%s) - start)) s:"
-grep '^FAIL' "$results" || true
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally "$results" "$start"

@@ -129,10 +129,4 @@ if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi
 
-passed=$(grep -c '^PASS' "$results" || true)
-failed=$(grep -c '^FAIL' "$results" || true)
-echo
-echo "Results ($results), $(($(date +%s) - start)) s:"
-grep '^FAIL' "$results" || true
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally "$results" "$start"

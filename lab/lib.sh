@@ -96,8 +96,18 @@ same_series() {
 	return $rc
 }
 
-git_lab() {
-	git -c user.name="$LAB_NAME" -c user.email="$LAB_EMAIL" "$@"
+# The closing lines of a test command: the failures, then "N passed, N
+# failed" counted over the PASS/FAIL lines of a results file. Returns 1 when
+# anything failed.
+tally() {
+	local results=$1 start=$2 passed failed
+	passed=$(grep -c '^PASS' "$results" || true)
+	failed=$(grep -c '^FAIL' "$results" || true)
+	echo
+	echo "Results ($results), $(($(date +%s) - start)) s:"
+	grep '^FAIL' "$results" || true
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
 }
 
 mkdir -p "$LAB_OUT"
