@@ -91,7 +91,7 @@ check-all:
 
 .PHONY: bench bench-smoke
 
-## bench: base 6.1, patched 6.1 and 6.12 side by side on the VT-d machine, interleaved rounds (ROUNDS=5); report in out/bench/latest/
+## bench: base 6.1, patched 6.1 and 6.12 side by side on the VT-d machine, interleaved rounds (ROUNDS=7); report in out/bench/latest/
 bench:
 	@$(LAB)/bench/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS))
 

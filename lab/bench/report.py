@@ -324,7 +324,7 @@ def make_charts(d, out, kernels):
         ms = [m for m in ms if m]
         if not ms:
             return
-        fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(ms) + 2), 4.2))
+        fig, ax = plt.subplots(figsize=(min(11, max(5, 1.3 * len(ms) + 2)), 4.2))
         w = 0.8 / len(kernels)
         for j, k in enumerate(kernels):
             xs, ys, lo, hi = [], [], [], []
@@ -418,7 +418,7 @@ def write_markdown(d, out, kernels, benv, charts, notices):
                  f"{gi.get('release', '?')}" + (f", commit {gi['commit'][:12]}" if gi.get("commit") not in (None, "none") else ""))
     L.append(f"- Rounds: {benv.get('ROUNDS', '?')}, interleaved (per round and kind of boot: "
              f"{', '.join(LABELS[k] for k in kernels)}); boots per round and kernel: lazy, strict, iommu=pt")
-    L.append(f"- Parameters: {benv.get('PARAMS', '')}; every boot with slab_nomerge")
+    L.append(f"- Parameters: {benv.get('PARAMS', '')}; kernel command line of every boot: {benv.get('CMDLINE', '')} (plus the machine's and the mode's)")
     L.append(f"- Wall time: {benv.get('WALL_SECONDS', '?')} s "
              f"({benv.get('STARTED', '?')} to {benv.get('FINISHED', '?')})")
     dt = meta.get("domain_types", {})
