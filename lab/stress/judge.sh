@@ -129,15 +129,27 @@ common() { # scenario
 	[ "${leaks:-0}" = 0 ] || why="$why; kmemleak: $leaks suspected leaks"
 	why=${why#; }
 }
-# The idle level after a scenario against the one before it.
-idle_cmp() { # scenario: prints "why" additions, sets $idle
-	local s=$1 k b a
+# The idle level after a scenario against the one before it: the rcaches
+# empty, and the same IOVAs allocated (iommu_iova objects), less those of
+# coherent buffers (DMA-API debug's dump: a dma_pool keeps the pages it grew
+# to, such as nvme's PRP lists), the same streaming mappings, the same
+# magazines (none).
+idle_cmp() { # scenario: adds to $why, sets $idle
+	local s=$1 k b a cb ca
 	idle=
 	for k in depot cpu_mags cpu_iovas; do
 		a=$(field stress-idle "$k" "scenario=$s when=after")
 		[ "$a" = 0 ] || why="${why:+$why; }rcaches still hold $k=$a after $(field stress-idle waited "scenario=$s when=after") s idle"
 	done
-	for k in iova_objs mag_objs dma_active; do
+	cb=$(field stress-idle coherent "scenario=$s when=before") ca=$(field stress-idle coherent "scenario=$s when=after")
+	b=$(field stress-idle iova_objs "scenario=$s when=before") a=$(field stress-idle iova_objs "scenario=$s when=after")
+	if [ -z "$a" ] || [ -z "$ca" ] || [ $((a - ca)) -ne $((b - cb)) ]; then
+		why="${why:+$why; }IOVAs left behind: iommu_iova objects $b -> $a with coherent buffers $cb -> $ca"
+		[ -z "$(grep "^stress-dma-new scenario=$s " "$res")" ] ||
+			why="$why (new DMA-API entries: $(sed -n "s/^stress-dma-new scenario=$s //p" "$res" | head -n 3 | tr '\n' ';'))"
+	fi
+	idle=", iommu_iova $b -> $a objects (coherent buffers $cb -> $ca)"
+	for k in streaming mag_objs; do
 		b=$(field stress-idle "$k" "scenario=$s when=before")
 		a=$(field stress-idle "$k" "scenario=$s when=after")
 		idle="$idle, $k $b -> $a"

@@ -35,6 +35,12 @@ S_PCT=$(param failslab_pct 90)
 S_KUNIT_RUNS=$(param kunit_runs 1)
 S_IDLE=$(param idle 60)
 S_FIO=$(param traffic 3)
+# lab.offline=0: the hotplug scenario's traffic and timing without CPUs
+# going offline (a control run, to tell hotplug's effects from the load's).
+S_OFFLINE=$(param offline 1)
+# lab.loads=fio,bench: the background traffic of hotplug (one of them alone,
+# to tell which one a report comes with).
+S_LOADS=$(param loads fio,bench)
 
 now() { cut -d. -f1 /proc/uptime; }
 mark() { echo "LAB-STRESS $*" >/dev/kmsg; }
@@ -103,8 +109,12 @@ traffic_start() {
 	rm -f /tmp/stop /tmp/fio.errors /tmp/bench.errors
 	: >/tmp/fio.acc
 	: >/tmp/bench.acc
-	( while [ ! -e /tmp/stop ]; do fio_once "$S_FIO" || sleep 1; done ) &
-	( while [ ! -e /tmp/stop ]; do bench_once 2 || sleep 1; done ) &
+	case ,$S_LOADS, in *,fio,*)
+		( while [ ! -e /tmp/stop ]; do fio_once "$S_FIO" || sleep 1; done ) & ;;
+	esac
+	case ,$S_LOADS, in *,bench,*)
+		( while [ ! -e /tmp/stop ]; do bench_once 2 || sleep 1; done ) & ;;
+	esac
 }
 traffic_stop() {
 	touch /tmp/stop
@@ -139,6 +149,11 @@ dma_active() {
 	[ -r $d/nr_total_entries ] || { echo -1; return; }
 	echo $(($(cat $d/nr_total_entries) - $(cat $d/num_free_entries)))
 }
+# Active mappings by kind, from the DMA-API debug dump (field 3: single,
+# page, scatter-gather, coherent): "coherent=N streaming=N".
+dma_kinds() {
+	awk '{ if ($3 == "coherent") c++; else s++ } END { printf "coherent=%d streaming=%d", c, s }' "$1"
+}
 dma_errors() { cat /sys/kernel/debug/dma-api/error_count 2>/dev/null || echo -1; }
 
 # The idle level: wait (lab.idle seconds at most) until the rcaches hold
@@ -153,10 +168,17 @@ idle_level() {
 		sleep 1
 	done
 	w=$(($(now) - t0))
+	# The DMA-API debug entries that were not there before: the mappings a
+	# scenario left behind, with their device, physical and DMA address.
+	cat /sys/kernel/debug/dma-api/dump >"/tmp/dma-dump.$2" 2>/dev/null
+	if [ "$2" = after ] && [ -s /tmp/dma-dump.before ]; then
+		grep -vxF -f /tmp/dma-dump.before /tmp/dma-dump.after | head -n 10 |
+			while read -r l; do result stress-dma-new scenario="$1" "$l"; done
+	fi
 	result stress-idle scenario="$1" when="$2" waited="$w" depot="$3" cpu_mags="$4" \
 		cpu_iovas="$5" reclaimed="$6" trimmed="$7" shrunk="$8" domains="$9" \
 		iova_objs="$(slab_objects iommu_iova)" mag_objs="$(slab_objects iommu_iova_magazine)" \
-		dma_active="$(dma_active)"
+		dma_active="$(dma_active)" $(dma_kinds "/tmp/dma-dump.$2")
 }
 
 # Two scans (an object changed since the last scan is not reported yet); the
@@ -247,7 +269,9 @@ scenario_hotplug() {
 		i=$((i + 1))
 		eval "cpu=\${$(( (i - 1) % $# + 1 ))}"
 		c=/sys/devices/system/cpu/cpu$cpu/online
-		echo 0 >"$c" || { errs=$((errs + 1)); result stress-error what=offline cpu="$cpu" cycle="$i"; }
+		if [ "$S_OFFLINE" = 1 ]; then
+			echo 0 >"$c" || { errs=$((errs + 1)); result stress-error what=offline cpu="$cpu" cycle="$i"; }
+		fi
 		# Traffic on the CPUs that are left, for a moment.
 		sleep 0.2
 		echo 1 >"$c" || { errs=$((errs + 1)); result stress-error what=online cpu="$cpu" cycle="$i"; }
@@ -257,7 +281,7 @@ scenario_hotplug() {
 	result stress-traffic scenario=hotplug $(traffic_summary) online="$(cat /sys/devices/system/cpu/online)"
 	[ -s /tmp/fio.errors ] && result stress-info what=fio-errors "$(head -n 3 /tmp/fio.errors | tr '\n' ' ')"
 	[ -s /tmp/bench.errors ] && result stress-info what=bench-errors "$(head -n 2 /tmp/bench.errors | tr '\n' ' ')"
-	result stress-count scenario=hotplug done="$i" want="$S_CYCLES" errors="$errs" cpus="$(echo $cpus | tr ' ' ',')"
+	result stress-count scenario=hotplug done="$i" want="$S_CYCLES" errors="$errs" cpus="$(echo $cpus | tr ' ' ',')" offline="$S_OFFLINE"
 	idle_level hotplug after
 	end hotplug
 }
