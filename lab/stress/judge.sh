@@ -196,10 +196,10 @@ for s in $(echo "$scenarios" | tr ',' ' '); do
 		fr=$(field stress-traffic fio_runs "scenario=rebind ") fo=$(field stress-traffic fio_ok "scenario=rebind ")
 		[ "$c" = "$w" ] || why="${why:+$why; }$c of $w cycles within the bound"
 		[ "$e" = 0 ] || why="${why:+$why; }$e unbind/type/bind errors: $(grep '^stress-error ' "$res" | head -n 1)"
-		[ "${fr:-0}" -gt 0 ] && [ "$fr" = "$fo" ] || why="${why:+$why; }fio: $fo of $fr runs ok"
+		[ "${fr:-0}" -gt 0 ] && [ "$fr" = "$fo" ] || why="${why:+$why; }traffic: $fo of $fr dd bursts/fio runs ok"
 		[ "${tc:-0}" -gt 0 ] || why="${why:+$why; }no DMA-FQ domain was torn down while its rcaches held magazines"
 		idle_cmp rebind
-		sum="$c/$w unbind/bind cycles in $(secs rebind), $td DMA-FQ domains torn down ($tc with magazines cached, reclaim work pending), $(field stress-count to_fq "scenario=rebind ") DMA -> DMA-FQ; fio $fo runs between cycles; $idle"
+		sum="$c/$w unbind/bind cycles in $(secs rebind), $td DMA-FQ domains torn down ($tc with magazines cached, reclaim work pending), $(field stress-count to_fq "scenario=rebind ") DMA -> DMA-FQ; dd bursts between cycles: $fo ok; $idle"
 		;;
 	failslab)
 		cache=$(field stress-failslab caches) inj=$(field stress-failslab injected)

@@ -43,6 +43,7 @@ S_OFFLINE=$(param offline 1)
 S_LOADS=$(param loads fio,bench)
 
 now() { cut -d. -f1 /proc/uptime; }
+now_ds() { awk '{ printf "%d", $1 * 10 }' /proc/uptime; }	# tenths of a second
 mark() { echo "LAB-STRESS $*" >/dev/kmsg; }
 S_NCPU=$(grep -c ^processor /proc/cpuinfo)
 
@@ -90,16 +91,37 @@ fio_once() {
 	fi
 }
 
-# One dma_map_benchmark run of $1 seconds, one thread per CPU, granules of
-# 1 or 16 pages in turn. Appends "runs ok" to /tmp/bench.acc.
+# One dma_map_benchmark run of $1 seconds, lab.bench_threads threads (half
+# the CPUs by default: with one per CPU the benchmark's busy threads starve
+# fio and the scenario's own steps under TCG), granules of 1 or 16 pages in
+# turn. Appends "runs ok" to /tmp/bench.acc.
+S_BENCH_THREADS=$(param bench_threads $(( (S_NCPU + 1) / 2 )))
 bench_once() {
 	local g=1
 	[ $(( $(wc -l </tmp/bench.acc) % 2 )) -eq 0 ] || g=16
-	if dma_map_benchmark -t "$S_NCPU" -s "$1" -g "$g" >/tmp/bench.out 2>&1; then
+	if dma_map_benchmark -t "$S_BENCH_THREADS" -s "$1" -g "$g" >/tmp/bench.out 2>&1; then
 		echo "1 1" >>/tmp/bench.acc
 	else
 		echo "1 0" >>/tmp/bench.acc
 		tail -n 2 /tmp/bench.out >>/tmp/bench.errors
+		return 1
+	fi
+}
+
+# A short burst of direct I/O with dd (fio takes seconds to start under TCG
+# and KASAN): reads of 4 KiB and 128 KiB, writes of 64 KiB (IOVA size
+# classes 0, 5 and 4), at a place that moves with $1. Appends to
+# /tmp/fio.acc like fio_once.
+dd_once() {
+	local blk off=$(( ($1 * 256) % 3840 ))
+	blk=$(nvme_blk) || { echo "1 0 0" >>/tmp/fio.acc; return 1; }
+	if dd if="$blk" of=/dev/null bs=4k count=256 skip=$((off * 32)) iflag=direct 2>/tmp/dd.err &&
+		dd if="$blk" of=/dev/null bs=128k count=32 skip="$off" iflag=direct 2>>/tmp/dd.err &&
+		dd if=/dev/zero of="$blk" bs=64k count=32 seek=$((off * 2)) oflag=direct conv=notrunc 2>>/tmp/dd.err; then
+		echo "1 1 7" >>/tmp/fio.acc
+	else
+		echo "1 0 0" >>/tmp/fio.acc
+		tail -n 2 /tmp/dd.err >>/tmp/fio.errors
 		return 1
 	fi
 }
@@ -288,7 +310,7 @@ scenario_hotplug() {
 
 # 2: driver unbind/bind with the group's domain type switched in between.
 scenario_rebind() {
-	local i=0 g errs=0 fq=0 strict=0 cached=0 t0 blk typ new tot
+	local i=0 g errs=0 fq=0 strict=0 cached=0 t0 t1 t2 t3 t4 blk typ new tot
 	g=$(readlink "/sys/bus/pci/devices/$NVME/iommu_group"); g=/sys/kernel/iommu_groups/${g##*/}
 	begin rebind
 	bench_bind
@@ -303,7 +325,9 @@ scenario_rebind() {
 	: >/tmp/fio.acc
 	while [ $i -lt "$S_REBINDS" ] && ! late; do
 		i=$((i + 1))
-		fio_once 1 || result stress-error what=fio cycle="$i" "$(tail -n 1 /tmp/fio.errors 2>/dev/null)"
+		t1=$(now_ds)
+		dd_once "$i" || result stress-error what=dd cycle="$i" "$(tail -n 1 /tmp/fio.errors 2>/dev/null)"
+		t2=$(now_ds)
 		echo "$NVME" >/sys/bus/pci/drivers/nvme/unbind ||
 			{ errs=$((errs + 1)); result stress-error what=unbind cycle="$i"; break; }
 		typ=$(cat "$g/type")
@@ -321,6 +345,7 @@ scenario_rebind() {
 		else
 			errs=$((errs + 1)); result stress-error what=type cycle="$i" from="$typ" to="$new"
 		fi
+		t3=$(now_ds)
 		echo "$NVME" >/sys/bus/pci/drivers/nvme/bind ||
 			{ errs=$((errs + 1)); result stress-error what=bind cycle="$i"; }
 		t0=$(now)
@@ -329,8 +354,13 @@ scenario_rebind() {
 			sleep 0.2
 		done
 		[ -n "$blk" ] || { errs=$((errs + 1)); result stress-error what=no-namespace-after-bind cycle="$i"; break; }
+		t4=$(now_ds)
+		# Tenths of a second in dd, unbind + type switch, bind + probe.
+		echo "$((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >>/tmp/rebind.times
 	done
-	fio_once 1 || result stress-error what=fio cycle=last
+	[ ! -s /tmp/rebind.times ] || result stress-info what=rebind-phases $(awk '{ f += $1; u += $2; b += $3; n++ }
+		END { printf "cycles=%d dd_s=%.1f unbind_type_s=%.1f bind_s=%.1f", n, f / n / 10, u / n / 10, b / n / 10 }' /tmp/rebind.times)
+	fio_once 2 || result stress-error what=fio cycle=last
 	touch /tmp/stop
 	wait
 	result stress-traffic scenario=rebind $(traffic_summary) type="$(cat "$g/type")"
