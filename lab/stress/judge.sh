@@ -45,6 +45,9 @@ field() {
 		}' "$res"
 }
 
+# line REGEX: the first line of results.txt that matches, or nothing.
+line() { grep -m 1 -e "$1" "$res" || true; }
+
 # The kernel's checkers: WARN (lockdep, DMA-API debug and debugobjects
 # reports are WARNs too), BUG (KASAN: "BUG: KASAN: ..."), Oops, panics, the
 # hung task detector, RCU stalls, nvme I/O timeouts.
@@ -117,11 +120,12 @@ done
 common() { # scenario
 	local s=$1 n e
 	why=
+	n=$(splats_of "$s")
 	if ! grep -q "^stress-time scenario=$s " "$res"; then
 		why="did not finish ($STATUS after $SECONDS s; the console's last lines are above, full console: $con)"
+		[ "$n" = 0 ] || why="$why; $n report lines on the console (see $run/splats-$s.txt)"
 		return
 	fi
-	n=$(splats_of "$s")
 	e=$(field stress-dma-api errors "scenario=$s ")
 	leaks=$(field stress-kmemleak leaks "scenario=$s ")
 	[ "$n" = 0 ] || why="$why; $n report lines on the console (see $run/splats-$s.txt)"
@@ -145,7 +149,7 @@ idle_cmp() { # scenario: adds to $why, sets $idle
 	b=$(field stress-idle iova_objs "scenario=$s when=before") a=$(field stress-idle iova_objs "scenario=$s when=after")
 	if [ -z "$a" ] || [ -z "$ca" ] || [ $((a - ca)) -ne $((b - cb)) ]; then
 		why="${why:+$why; }IOVAs left behind: iommu_iova objects $b -> $a with coherent buffers $cb -> $ca"
-		[ -z "$(grep "^stress-dma-new scenario=$s " "$res")" ] ||
+		[ -z "$(line "^stress-dma-new scenario=$s ")" ] ||
 			why="$why (new DMA-API entries: $(sed -n "s/^stress-dma-new scenario=$s //p" "$res" | head -n 3 | tr '\n' ';'))"
 	fi
 	idle=", iommu_iova $b -> $a objects (coherent buffers $cb -> $ca)"
@@ -161,6 +165,14 @@ secs() { echo "$(field stress-time seconds "scenario=$1 ") s (bound $(field stre
 
 for s in $(echo "$scenarios" | tr ',' ' '); do
 	common "$s"
+	if ! grep -q "^stress-time scenario=$s " "$res"; then
+		check FAIL "$s: $why"
+		{
+			echo "[stress] $label $s FAILED: $why"
+			[ ! -f "$run/splats-$s.txt" ] || head -n 80 "$run/splats-$s.txt"
+		} >&2
+		continue
+	fi
 	case $s in
 	kunit)
 		p=$(field stress-kunit pass "run=boot ") f=$(field stress-kunit fail "run=boot ")
@@ -195,7 +207,7 @@ for s in $(echo "$scenarios" | tr ',' ' '); do
 		td=$(field stress-count fq_teardowns "scenario=rebind ") tc=$(field stress-count fq_teardowns_with_cache "scenario=rebind ")
 		fr=$(field stress-traffic fio_runs "scenario=rebind ") fo=$(field stress-traffic fio_ok "scenario=rebind ")
 		[ "$c" = "$w" ] || why="${why:+$why; }$c of $w cycles within the bound"
-		[ "$e" = 0 ] || why="${why:+$why; }$e unbind/type/bind errors: $(grep '^stress-error ' "$res" | head -n 1)"
+		[ "$e" = 0 ] || why="${why:+$why; }$e unbind/type/bind errors: $(line '^stress-error ')"
 		[ "${fr:-0}" -gt 0 ] && [ "$fr" = "$fo" ] || why="${why:+$why; }traffic: $fo of $fr dd bursts/fio runs ok"
 		[ "${tc:-0}" -gt 0 ] || why="${why:+$why; }no DMA-FQ domain was torn down while its rcaches held magazines"
 		idle_cmp rebind
@@ -205,10 +217,10 @@ for s in $(echo "$scenarios" | tr ',' ' '); do
 		cache=$(field stress-failslab caches) inj=$(field stress-failslab injected)
 		r=$(field stress-failslab rounds) w=$(field stress-failslab want)
 		works=$(field stress-after works "scenario=failslab ")
-		[ -n "$cache" ] || why="${why:+$why; }failslab not set up: $(grep 'failslab-not-set-up' "$res" | head -n 1)"
+		[ -n "$cache" ] || why="${why:+$why; }failslab not set up: $(line 'failslab-not-set-up')"
 		[ "$r" = "$w" ] || why="${why:+$why; }$r of $w rounds within the bound"
 		[ "${inj:-0}" -gt 0 ] || why="${why:+$why; }no allocation failure was injected"
-		[ "$works" = 1 ] || why="${why:+$why; }the devices do not work after failslab stopped: $(grep '^stress-after ' "$res")"
+		[ "$works" = 1 ] || why="${why:+$why; }the devices do not work after failslab stopped: $(line '^stress-after ')"
 		tr=$(awk '$1 == "stress-round" { for (i = 2; i <= NF; i++) { split($i, a, "="); t[a[1]] += a[2] } }
 			END { printf "fio %d/%d runs ok, dma_map_benchmark %d/%d", t["fio_ok"], t["fio_runs"], t["bench_ok"], t["bench_runs"] }' "$res")
 		# Without magazines the IOVAs go back to the tree: no mapping fails.
