@@ -13,7 +13,8 @@
 #    a time, with the bench module (lab/bench/module) and dma_map_benchmark.
 # 3. Rounds: in each, three boots per kernel, the kernels interleaved within
 #    each kind of boot (base, patched, 6.12, base, ...):
-#      lazy    scenarios hotpath, cliff, memory (the module's own domain),
+#      lazy    scenarios hotpath, cliff (a growing batch, then the same
+#              batch every round), memory (the module's own domain),
 #              dma_map_benchmark -b 64 (DMA-FQ), fio
 #      strict  dma_map_benchmark -b 64, SAC under fragmentation, fio
 #      pt      dma_map_benchmark and fio with iommu=pt (the physical limit)
@@ -175,14 +176,15 @@ boot() {
 summary() { # DIR
 	awk '
 		$1 == "hotpath" && / size=1 / && /scope=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^ns_per_pair=/) h = substr($i, 13) }
-		$1 == "cliff" { for (i = 2; i <= NF; i++) { if ($i ~ /^first=/) f = substr($i, 7); if ($i ~ /^last=/) l = substr($i, 6) } }
+		$1 == "cliff" && / kind=grow / { for (i = 2; i <= NF; i++) { if ($i ~ /^first=/) f = substr($i, 7); if ($i ~ /^last=/) l = substr($i, 6) } }
+		$1 == "cliff" && / kind=steady / { for (i = 2; i <= NF; i++) { if ($i ~ /^first=/) sf = substr($i, 7); if ($i ~ /^last=/) sl = substr($i, 6) } }
 		$1 == "memory" && / t=5 / { for (i = 2; i <= NF; i++) if ($i ~ /^cached_iovas=/) m = substr($i, 14) }
 		$1 == "sac" { for (i = 2; i <= NF; i++) if ($i ~ /^ns_per_map=/) s = substr($i, 12) }
 		$1 == "dmabench" && / threads=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^map_us=/) d = substr($i, 8) }
 		$1 == "fio" { for (i = 2; i <= NF; i++) if ($i ~ /^iops=/) o = substr($i, 6) }
 		END {
 			if (h != "") printf "hotpath %s ns; ", h
-			if (f != "") printf "cliff last/first %.2f; ", (f ? l / f : 0)
+			if (f != "") printf "cliff last/first %.2f growing, %.2f steady; ", (f ? l / f : 0), (sf ? sl / sf : 0)
 			if (m != "") printf "IOVAs cached 5 s after the burst %s; ", m
 			if (s != "") printf "SAC %s ns/map; ", s
 			if (d != "") printf "dma_map_benchmark map %s us; ", d
@@ -212,7 +214,8 @@ if [ "$smoke" = 1 ]; then
 			"hotpath scope=1 size=1:ns_per_pair" "hotpath scope=all size=1:ns_per_pair" \
 			"hotpath scope=1 size=4:ns_per_pair" "hotpath scope=all size=4:ns_per_pair" \
 			"hotpath scope=1 size=32:ns_per_pair" "hotpath scope=all size=32:ns_per_pair" \
-			"cliff:first" "cliff:last" \
+			"cliff kind=grow:first" "cliff kind=grow:last" \
+			"cliff kind=steady:first" "cliff kind=steady:last" \
 			"burst:cached_iovas" \
 			"memory t=0:cached_iovas" "memory t=1:cached_iovas" "memory t=5:cached_iovas" \
 			"memory t=5:mags" "memory t=5:rc_depot" "memory t=5:rc_cpu_mags" \
@@ -233,12 +236,12 @@ if [ "$smoke" = 1 ]; then
 				check FAIL "result '$sel' ${key:+$key }is a number (got '${v:-nothing}'; see $r)"
 			fi
 		done
-		# The cliff prints one figure per round.
-		n=$(awk '$1 == "cliff" { for (i = 2; i <= NF; i++) if ($i ~ /^ops_per_s=/) print split(substr($i, 11), a, ",") }' "$r")
-		if [ "${n:-0}" -eq 8 ]; then
-			check PASS "cliff: one figure per round (8)"
+		# The cliff prints one figure per round, for each variant.
+		n=$(awk '$1 == "cliff" { for (i = 2; i <= NF; i++) if ($i ~ /^ops_per_s=/) printf "%d ", split(substr($i, 11), a, ",") }' "$r")
+		if [ "$n" = "8 8 " ]; then
+			check PASS "cliff: one figure per round (8) for both variants"
 		else
-			check FAIL "cliff: one figure per round (8 expected, got ${n:-none}; see $r)"
+			check FAIL "cliff: one figure per round (8, for both variants, expected; got '${n:-none}'; see $r)"
 		fi
 		if grep -q '^splat ' "$r" || ! grep -q '^log .*splats=0' "$r"; then
 			check FAIL "no WARNING, BUG or Oops in the guest's log (see $work/run/console.log)"

@@ -74,11 +74,17 @@ scen_hotpath() {
 	done
 }
 
+# The cliff twice, each on a new domain: the batch growing over the rounds
+# (from lab.from to lab.batch), then the same batch (lab.batch) every round.
 scen_cliff() {
-	local l
+	local l b
+	b=$(param batch 32768)
 	bench reset >/dev/null
-	l=$(bench cliff rounds="$(param rounds 100)" batch="$(param batch 32768)" from="$(param from 0)") || return
-	result ${l}
+	l=$(bench cliff rounds="$(param rounds 100)" batch="$b" from="$(param from 8192)") || return
+	result cliff kind=grow ${l#cliff }
+	bench reset >/dev/null
+	l=$(bench cliff rounds="$(param rounds 100)" batch="$b" from="$b") || return
+	result cliff kind=steady ${l#cliff }
 }
 
 # mem_line WHEN: what the caches hold WHEN (seconds after the burst).

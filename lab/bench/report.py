@@ -78,16 +78,20 @@ def metrics_table(ncpus):
                                 f"{'1 vCPU' if scope == '1' else f'all {ncpus} vCPUs'}",
                           unit="ns/pair", better="lower", kind="lazy",
                           get=lambda r, s=size, c=scope: find(r, "hotpath", "ns_per_pair", size=s, scope=c)))
-    m.append(dict(id="cliff_ratio", scen=2, label="last round / first round", unit="ratio",
-                  better="higher", kind="lazy", get=cliff_ratio))
-    m.append(dict(id="cliff_ratio10", scen=2, label="median of the last 10 rounds / of the first 10",
-                  unit="ratio", better="higher", kind="lazy", get=cliff_ratio10))
-    m.append(dict(id="cliff_first", scen=2, label="first round", unit="ops/s", better="higher",
-                  kind="lazy", get=lambda r: find(r, "cliff", "first")))
-    m.append(dict(id="cliff_last", scen=2, label="last round", unit="ops/s", better="higher",
-                  kind="lazy", get=lambda r: find(r, "cliff", "last")))
-    m.append(dict(id="cliff_median", scen=2, label="median round", unit="ops/s", better="higher",
-                  kind="lazy", get=cliff_median))
+    for var, what in (("grow", "growing batch"), ("steady", "same batch every round")):
+        m.append(dict(id=f"cliff_{var}_ratio", scen=2, label=f"{what}: last round / first round",
+                      unit="ratio", better="higher", kind="lazy",
+                      get=lambda r, v=var: cliff_ratio(r, v)))
+        m.append(dict(id=f"cliff_{var}_ratio10", scen=2,
+                      label=f"{what}: median of the last 10 rounds / of the first 10",
+                      unit="ratio", better="higher", kind="lazy",
+                      get=lambda r, v=var: cliff_ratio10(r, v)))
+        m.append(dict(id=f"cliff_{var}_first", scen=2, label=f"{what}: first round", unit="ops/s",
+                      better="higher", kind="lazy", get=lambda r, v=var: cliff_get(r, v, "first")))
+        m.append(dict(id=f"cliff_{var}_last", scen=2, label=f"{what}: last round", unit="ops/s",
+                      better="higher", kind="lazy", get=lambda r, v=var: cliff_get(r, v, "last")))
+        m.append(dict(id=f"cliff_{var}_median", scen=2, label=f"{what}: median round", unit="ops/s",
+                      better="higher", kind="lazy", get=lambda r, v=var: cliff_median(r, v)))
     for t in ("0", "1", "5"):
         m.append(dict(id=f"mem_iovas_t{t}", scen=3,
                       label=f"IOVAs held by the caches {t} s after the burst", unit="IOVAs",
@@ -134,27 +138,41 @@ def metrics_table(ncpus):
     return m
 
 
-def cliff_series(r):
+def cliff_line(r, var):
+    """The cliff line of a variant (kind=grow|steady; a line without kind=
+    is the growing batch)."""
     for w, kv in r:
-        if w == "cliff" and "ops_per_s" in kv:
-            return [float(x) for x in kv["ops_per_s"].split(",") if x]
+        if w == "cliff" and kv.get("kind", "grow") == var:
+            return kv
     return None
 
 
-def cliff_ratio(r):
-    first, last = find(r, "cliff", "first"), find(r, "cliff", "last")
+def cliff_series(r, var="grow"):
+    kv = cliff_line(r, var)
+    if kv and "ops_per_s" in kv:
+        return [float(x) for x in kv["ops_per_s"].split(",") if x]
+    return None
+
+
+def cliff_get(r, var, key):
+    kv = cliff_line(r, var)
+    return num(kv.get(key)) if kv else None
+
+
+def cliff_ratio(r, var):
+    first, last = cliff_get(r, var, "first"), cliff_get(r, var, "last")
     return last / first if first and last is not None else None
 
 
-def cliff_ratio10(r):
-    s = cliff_series(r)
+def cliff_ratio10(r, var):
+    s = cliff_series(r, var)
     if not s or len(s) < 20:
         return None
     return statistics.median(s[-10:]) / statistics.median(s[:10])
 
 
-def cliff_median(r):
-    s = cliff_series(r)
+def cliff_median(r, var):
+    s = cliff_series(r, var)
     return statistics.median(s) if s else None
 
 
@@ -288,12 +306,15 @@ def main():
                  ratio_patched_base=ratio(med.get("patched"), med.get("base")),
                  ratio_patched_v612=ratio(med.get("patched"), med.get("v6.12")))
         out["metrics"].append(e)
-    for k in kernels:
-        series = [cliff_series(r["results"]) for r in runs if r["kernel"] == k and r["kind"] == "lazy"]
-        series = [s for s in series if s]
-        if series:
-            n = min(len(s) for s in series)
-            out["cliff_rounds"][k] = [statistics.median(s[i] for s in series) for i in range(n)]
+    for var in ("grow", "steady"):
+        for k in kernels:
+            series = [cliff_series(r["results"], var) for r in runs
+                      if r["kernel"] == k and r["kind"] == "lazy"]
+            series = [s for s in series if s]
+            if series:
+                n = min(len(s) for s in series)
+                out["cliff_rounds"].setdefault(var, {})[k] = [
+                    statistics.median(s[i] for s in series) for i in range(n)]
     json.dump(out, open(os.path.join(d, "bench.json"), "w"), indent=1, default=list)
 
     charts = make_charts(d, out, kernels)
@@ -354,21 +375,26 @@ def make_charts(d, out, kernels):
     bars("hotpath.png", "1. Hot path: alloc_iova_fast()+free_iova_fast()",
          [f"hotpath_s{s}_{c}" for s in (1, 4, 32) for c in ("1", "all")], "ns per pair",
          labels=[f"{s} p, {'1 CPU' if c == '1' else f'{n} CPUs'}" for s in (1, 4, 32) for c in ("1", "all")])
-    if out["cliff_rounds"]:
+    for var, fname, what in (("grow", "cliff.png", "growing batch"),
+                             ("steady", "cliff-steady.png", "same batch every round")):
+        rounds = out["cliff_rounds"].get(var)
+        if not rounds:
+            continue
         fig, ax = plt.subplots(figsize=(8, 4.2))
         for k in kernels:
-            s = out["cliff_rounds"].get(k)
+            s = rounds.get(k)
             if s:
-                ax.plot(range(1, len(s) + 1), s, label=LABELS[k], color=COLOURS[k])
-        ax.set_xlabel("round (the batch grows linearly from the first round to the last)")
-        ax.set_ylabel("operations per second")
+                ax.plot(range(1, len(s) + 1), [x / 1e6 for x in s], label=LABELS[k], color=COLOURS[k])
+        ax.set_xlabel("round" + (" (the batch grows linearly from the first round to the last)"
+                                 if var == "grow" else ""))
+        ax.set_ylabel("million operations per second")
         ax.set_ylim(bottom=0)
-        ax.set_title("2. The cliff: ops/s per round (median over the bench rounds)", fontsize=10)
+        ax.set_title(f"2. The cliff, {what}: ops/s per round (median over the bench rounds)", fontsize=10)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "cliff.png"), dpi=100)
+        fig.savefig(os.path.join(d, fname), dpi=100)
         plt.close(fig)
-        charts["cliff.png"] = "2. The cliff"
+        charts[fname] = f"2. The cliff, {what}"
     bars("memory.png", "3. IOVAs held by the caches after a burst",
          ["mem_iovas_t0", "mem_iovas_t1", "mem_iovas_t5"], "IOVAs (log scale)", log=True,
          labels=["right after", "after 1 s idle", "after 5 s idle"])
@@ -403,6 +429,8 @@ def write_markdown(d, out, kernels, benv, charts, notices):
     b = re.search(r'lab\.batch=(\d+)', benv.get("PARAMS", ""))
     if m and b:
         notes["cliff"] = f"from {m.group(1)} to {b.group(1)} IOVAs"
+    if b:
+        notes["steady"] = f"{b.group(1)} IOVAs"
     g = meta["guests"]
     L = []
     L.append("# IOVA series bench: base 6.1, patched 6.1, 6.12 side by side\n")
@@ -445,12 +473,13 @@ def write_markdown(d, out, kernels, benv, charts, notices):
         L.append("")
         if sc == 2:
             L.append(f"Each round, every vCPU's slot allocates a batch of mixed sizes (1, 2, 4, 8 pages) "
-                     f"and the next vCPU frees it; the batch per slot grows linearly over the rounds "
-                     f"({notes.get('cliff', '?')}), after one round that is not measured. The time is "
-                     f"that spent in the allocator (the slowest slot of each phase), not the time the "
-                     f"vCPUs take to wake up for their work. The base's depot holds 32 magazines of 127 "
-                     f"IOVAs per size class: once the IOVAs in flight exceed it, magazines go back to "
-                     f"the rbtree and allocations come from it.\n")
+                     f"and the next vCPU frees it, on a new domain for each variant, after one round "
+                     f"that is not measured. Growing batch: the batch per slot grows linearly over the "
+                     f"rounds ({notes.get('cliff', '?')}); same batch: {notes.get('steady', '?')} every "
+                     f"round. The time is that spent in the allocator (the slowest slot of each phase), "
+                     f"not the time the vCPUs take to wake up for their work. The base's depot holds 32 "
+                     f"magazines of 127 IOVAs per size class: once the IOVAs in flight exceed it, "
+                     f"magazines go back to the rbtree and allocations come from it.\n")
         if sc == 3:
             L.append("The base's magazines are kmalloc-1k objects (not separable from other users): "
                      "for it, the IOVAs held (the module counts its domain's tree) are the measure, and "
@@ -478,11 +507,18 @@ def goals(out, kernels):
         s = m["stats"].get(k) if m else None
         return s["median"] if s else None
 
-    r = med("cliff_ratio", "patched")
-    if r is not None:
-        L.append(f"- Cliff, last/first round >= 0.95: patched {r:.2f} "
-                 f"({'met' if r >= 0.95 else 'NOT met'}); base {fmt(med('cliff_ratio', 'base'), 'ratio')}, "
-                 f"6.12 {fmt(med('cliff_ratio', 'v6.12'), 'ratio')}")
+    for var, what in (("steady", "same batch every round"), ("grow", "growing batch")):
+        r = med(f"cliff_{var}_ratio", "patched")
+        if r is None:
+            continue
+        r10 = med(f"cliff_{var}_ratio10", "patched")
+        L.append(f"- Cliff ({what}), last/first round >= 0.95: patched {r:.2f} "
+                 f"({'met' if r >= 0.95 else 'NOT met'}; last 10 / first 10 rounds {fmt(r10, 'ratio')}); "
+                 f"base {fmt(med(f'cliff_{var}_ratio', 'base'), 'ratio')} "
+                 f"({fmt(med(f'cliff_{var}_ratio10', 'base'), 'ratio')}), "
+                 f"6.12 {fmt(med(f'cliff_{var}_ratio', 'v6.12'), 'ratio')} "
+                 f"({fmt(med(f'cliff_{var}_ratio10', 'v6.12'), 'ratio')}); last round patched/base "
+                 f"{fmt(ratio(med(f'cliff_{var}_last', 'patched'), med(f'cliff_{var}_last', 'base')), 'ratio')}")
     b, p = med("sac", "base"), med("sac", "patched")
     if b and p:
         L.append(f"- SAC, patched at least 10x faster than base: {b / p:.1f}x "
