@@ -100,6 +100,9 @@ if [ -z "$tree" ]; then
 	fi
 fi
 [ -f "$tree/Makefile" ] || die "no kernel tree at $tree"
+# The helpers (gen_init_cpio of the initramfs) take their sources from the
+# tree being booted.
+export BOOT_TREE=$tree
 
 # 2. One kernel per arch needed, built once. A failed build fails every
 # boot of that arch.

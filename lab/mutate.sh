@@ -15,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$LAB_OUT/mutants
 # make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
 tree=${LAB_SCRATCH_TREE:-$work/tree}
+mkdir -p "$work"
 results=
 while [ $# -gt 0 ]; do
 	case $1 in
