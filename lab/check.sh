@@ -15,7 +15,10 @@
 #  6. mail round trip: git send-email to a local SMTP server, git am of the
 #     mails onto the base gives the series tree;
 #  7. boot lab: VT-d, lazy mode, real DMA, KUnit modules, kselftest;
-#  8. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
+#  8. stress, short: the debug kernel (KASAN, lockdep, ...) through the
+#     flush-queue stress case and 10 CPU hotplug cycles under traffic;
+#  9. bench smoke: one short boot of the bench's scenarios, every figure;
+# 10. mutants: each lab/mutants/*.diff breaks the series on purpose, and the
 #     tests it names must fail (MUTANTS=0 skips this).
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results;
@@ -124,7 +127,17 @@ export LAB_SCRATCH_TREE=$tree
 #    kernel log free of splats.
 "$here/boot.sh" --check --tree "$tree" --results "$results" || true
 
-# 8. Mutants: each test fails when the behaviour it names is broken.
+# 8. Stress, short: the debug kernel (KASAN, lockdep, kmemleak, DMA-API
+#    debug, debugobjects) on VT-d with 4 vCPUs: the flush-queue stress case
+#    and iova-test.ko, then 10 CPU hotplug cycles under fio and
+#    dma_map_benchmark (the full runs: make stress, make check-all).
+"$here/stress.sh" --check --tree "$tree" --results "$results" || true
+
+# 9. Bench, smoke: one short boot of the bench's scenarios on the patched
+#    kernel, every figure present (the measurement itself: make bench).
+"$here/bench/bench.sh" --smoke --tree "$tree" --results "$results" || true
+
+# 10. Mutants: each test fails when the behaviour it names is broken.
 if [ "${MUTANTS:-1}" = 1 ] && [ "$n" -gt 0 ]; then
 	"$here/mutate.sh" --results "$results" || true
 fi

@@ -106,6 +106,8 @@ if [ -z "$tree" ]; then
 fi
 tree=$(realpath "$tree")
 [ -f "$tree/Makefile" ] || die "no kernel tree at $tree"
+# The boot lab's helpers (gen_init_cpio) take their sources from this tree.
+export BOOT_TREE=$tree
 
 # 2. One debug kernel per arch (lab/boot/kernel.sh; one build at a time).
 declare -A built

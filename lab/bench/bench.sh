@@ -4,7 +4,7 @@
 # the boot lab's VT-d machine, in interleaved rounds (make bench).
 #
 #   bench.sh [--rounds N] [--kernels "base patched v6.12"] [--quick]
-#   bench.sh --smoke [--results FILE]
+#   bench.sh --smoke [--results FILE] [--tree DIR]
 #
 # 1. Trees: the base (lab/tree.sh --upto 0), the patched tree (lab/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -27,13 +27,15 @@
 # --smoke: the patched kernel only, one strict boot with short versions of
 # the scenarios hotpath, cliff, memory and sac; checks that every expected
 # result is there and is a number; appends "PASS|FAIL bench smoke: ..."
-# lines to --results FILE (lab/check.sh calls it so). Exit 1 if one failed.
+# lines to --results FILE (lab/check.sh calls it so, with --tree: its own
+# tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
+# one failed.
 #
 # Environment: ROUNDS (7), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
 . "$(dirname "$0")/../lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0
+rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0 tree=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
@@ -41,17 +43,21 @@ while [ $# -gt 0 ]; do
 	--smoke) smoke=1; shift ;;
 	--quick) quick=1; shift ;;
 	--results) results=$2; shift 2 ;;
+	--tree) tree=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^\. /{/^\. /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (lab/bench/bench.sh --help)" ;;
 	esac
 done
 [ "$smoke" = 0 ] || kernels=patched
+[ -z "$tree" ] || [ "$smoke" = 1 ] || die "--tree is for --smoke (the bench makes its own trees)"
+[ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
+[ -z "$tree" ] || tree=$(cd "$tree" && pwd)
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
 
 bench_out=$LAB_OUT/bench
 # The boot lab's scripts, with folders of the bench's own: its initramfs and
 # gen_init_cpio come from the bench's patched tree, not from out/boot.
-export BOOT_OUT=$bench_out/boot BOOT_TREE=$bench_out/patched
+export BOOT_OUT=$bench_out/boot BOOT_TREE=${tree:-$bench_out/patched}
 mkdir -p "$bench_out"
 start=$(date +%s)
 elapsed() { echo "$(($(date +%s) - start)) s"; }
@@ -61,6 +67,10 @@ elapsed() { echo "$(($(date +%s) - start)) s"; }
 # The patched tree follows series/: re-made when a patch file changed.
 tree_patched() {
 	local t=$bench_out/patched sum
+	if [ -n "$tree" ]; then
+		echo "$tree"
+		return
+	fi
 	sum=$(cat "$SERIES_DIR"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16)
 	if [ "$(cat "$bench_out/patched.series" 2>/dev/null)" != "$sum" ] ||
 		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
@@ -112,7 +122,7 @@ build_kernel() { # NAME
 	local t b=
 	case $1 in
 	base) t=$(tree_base); b=$t/.lab-build ;;
-	patched) t=$(tree_patched); b=$t/.lab-build ;;
+	patched) t=$(tree_patched); [ -n "$tree" ] || b=$t/.lab-build ;;
 	v6.12) t=$(tree_v612) ;;
 	*) die "unknown kernel '$1': the kernels are base, patched and v6.12" ;;
 	esac
