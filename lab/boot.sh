@@ -76,7 +76,7 @@ fi
 [ ${#machines[@]} -gt 0 ] || machines=(vtd)
 [ ${#modes[@]} -gt 0 ] || modes=(lazy)
 for m in "${machines[@]}"; do
-	[ -f "$BOOT_DIR/machines/$m.sh" ] || die "no machine '$m': the machines are $(cd "$BOOT_DIR/machines" && ls | sed 's/\.sh$//' | tr '\n' ' ')"
+	need_machine "$m"
 done
 durations=()
 [ "$check" = 1 ] && durations=(--fio 3 --bench 2)
@@ -108,7 +108,7 @@ export BOOT_TREE=$tree
 # boot of that arch.
 declare -A built
 for m in "${machines[@]}"; do
-	a=$(. "$BOOT_DIR/machines/$m.sh"; echo "$MACHINE_ARCH")
+	a=$(machine_arch "$m")
 	[ -z "${built[$a]:-}" ] || continue
 	t0=$(date +%s)
 	if "$BOOT_DIR/kernel.sh" --arch "$a" --flavor "$flavor" --tree "$tree"; then
@@ -121,7 +121,7 @@ done
 
 # 3. The boots.
 for m in "${machines[@]}"; do
-	a=$(. "$BOOT_DIR/machines/$m.sh"; echo "$MACHINE_ARCH")
+	a=$(machine_arch "$m")
 	for mode in "${modes[@]}"; do
 		label="boot $m $mode"
 		if [ "${built[$a]}" != ok ]; then

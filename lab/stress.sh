@@ -62,7 +62,7 @@ done
 [ -n "$results" ] && results=$(realpath -m "$results")
 [ ${#machines[@]} -gt 0 ] || machines=(vtd)
 for m in "${machines[@]}"; do
-	[ -f "$BOOT_DIR/machines/$m.sh" ] || die "no machine '$m': the machines are $(cd "$BOOT_DIR/machines" && ls | sed 's/\.sh$//' | tr '\n' ' ')"
+	need_machine "$m"
 done
 
 # The boots: "label machine scenarios cycles rebinds rounds kunit_runs
@@ -113,7 +113,7 @@ export BOOT_TREE=$tree
 declare -A built
 for r in "${plan[@]}"; do
 	set -- $r
-	a=$(. "$BOOT_DIR/machines/$2.sh"; echo "$MACHINE_ARCH")
+	a=$(machine_arch "$2")
 	[ -z "${built[$a]:-}" ] || continue
 	t0=$(date +%s)
 	if "$BOOT_DIR/kernel.sh" --arch "$a" --flavor debug --tree "$tree" \
@@ -129,7 +129,7 @@ done
 for r in "${plan[@]}"; do
 	set -- $r
 	label=$1 m=$2 scen=$3 cyc=$4 reb=$5 rnd=$6 kr=$7 cache=$8
-	a=$(. "$BOOT_DIR/machines/$m.sh"; echo "$MACHINE_ARCH")
+	a=$(machine_arch "$m")
 	if [ "${built[$a]}" != ok ]; then
 		echo "FAIL stress $label: the $a stress kernel builds (see $STRESS_OUT/$a/build.log)" >>"$all_checks"
 		continue

@@ -6,6 +6,17 @@ BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BOOT_OUT=${BOOT_OUT:-$LAB_OUT/boot}
 BOOT_TREE=${BOOT_TREE:-$BOOT_OUT/tree}
 
+# need_machine NAME: die, naming the machines there are, unless NAME is one.
+need_machine() {
+	[ -f "$BOOT_DIR/machines/$1.sh" ] ||
+		die "no machine '$1': the machines are $(cd "$BOOT_DIR/machines" && ls | sed 's/\.sh$//' | tr '\n' ' ')"
+}
+
+# machine_arch NAME: the lab arch (x86_64, arm64) of a machine.
+machine_arch() {
+	(. "$BOOT_DIR/machines/$1.sh" && echo "$MACHINE_ARCH")
+}
+
 # Debian's multiarch triplet of a lab arch.
 triplet() {
 	case $1 in

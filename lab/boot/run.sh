@@ -57,7 +57,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 mdef=$BOOT_DIR/machines/$machine.sh
-[ -f "$mdef" ] || die "no machine '$machine': the machines are $(cd "$BOOT_DIR/machines" && ls | sed 's/\.sh$//' | tr '\n' ' ')"
+need_machine "$machine"
 # shellcheck disable=SC1090
 . "$mdef"
 case $mode in
