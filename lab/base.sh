@@ -5,7 +5,17 @@
 # Installs Debian's linux-source-6.1 when it is missing, extracts the tarball
 # once into $LAB_CACHE and imports it as a single commit with fixed author,
 # committer and dates, so that one tarball always yields one base commit id.
-# Writes $LAB_OUT/base.env (BASE_REPO, BASE_COMMIT, BASE_VERSION).
+# Writes $LAB_OUT/base.env: BASE_REPO, BASE_COMMIT (our import: it exists
+# nowhere else), BASE_VERSION (the kernel release, e.g. 6.1.192),
+# BASE_DEBIAN_VERSION (the package's version, e.g. 6.1.192-3; for a tarball
+# given with BASE_TARBALL, $BASE_DEBIAN_VERSION or "none") and BASE_SHA256
+# (of the tarball).
+#
+# Debian replaces the package with every upload (stable updates, security
+# fixes) and the old tarballs cannot be fetched again, so the base moves
+# under the series from time to time: series/base.conf records the one the
+# patch files were last exported against, and make check says when the
+# base it ran on differs from it (lab/basecmp.sh).
 . "$(dirname "$0")/lib.sh"
 
 if [ ! -r "$BASE_TARBALL" ]; then
@@ -14,6 +24,15 @@ if [ ! -r "$BASE_TARBALL" ]; then
 	need_pkgs "$BASE_PKG"
 	[ -r "$BASE_TARBALL" ] ||
 		die "$BASE_PKG is installed but $BASE_TARBALL is missing: reinstall it (apt-get install --reinstall $BASE_PKG)"
+fi
+# Which Debian upload this is: the package's version when the tarball is the
+# package's own, otherwise what the caller says (BASE_DEBIAN_VERSION).
+if [ "$BASE_TARBALL" = "/usr/src/$BASE_PKG.tar.xz" ]; then
+	debver=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true)
+	[ -n "$debver" ] ||
+		die "$BASE_TARBALL exists but dpkg does not know $BASE_PKG: reinstall it (apt-get install --reinstall $BASE_PKG)"
+else
+	debver=${BASE_DEBIAN_VERSION:-none}
 fi
 
 sum=$(sha256sum "$BASE_TARBALL" | cut -c1-64)
@@ -48,6 +67,12 @@ s = re.sub(r'(#\n)?# Debian packaging: ignore everything at the top level.*?\n!/
 open(p, 'w').write(s.rstrip('\n') + '\n')
 PY
 	git init -q --bare "$tmp/repo"
+	# A base that differs from another in a few files (lab/selftest/base.sh
+	# makes such) borrows the other's objects instead of storing them again.
+	if [ -n "${BASE_ALTERNATE:-}" ]; then
+		[ -d "$BASE_ALTERNATE/objects" ] || die "BASE_ALTERNATE=$BASE_ALTERNATE is not a git repository"
+		echo "$BASE_ALTERNATE/objects" >"$tmp/repo/objects/info/alternates"
+	fi
 	export GIT_DIR=$tmp/repo GIT_WORK_TREE=$top GIT_INDEX_FILE=$tmp/index
 	git add -A -f . || die "git could not import the base (disk full? df -h $LAB_CACHE)"
 	GIT_AUTHOR_NAME="$LAB_NAME" GIT_AUTHOR_EMAIL="$LAB_EMAIL" GIT_AUTHOR_DATE="$BASE_DATE" \
@@ -64,9 +89,16 @@ fi
 
 ver=$(cat "$repo/lab-base")
 commit=$(git --git-dir="$repo" rev-parse base^{commit})
+case $debver in
+none | "$ver"-* | "$ver"+* | "$ver") ;;
+*) die "$BASE_PKG $debver holds Linux $ver: the package and its tarball disagree; reinstall it (apt-get install --reinstall $BASE_PKG)" ;;
+esac
 cat >"$LAB_OUT/base.env" <<EOF
 BASE_REPO=$repo
 BASE_COMMIT=$commit
 BASE_VERSION=$ver
+BASE_PACKAGE=$BASE_PKG
+BASE_DEBIAN_VERSION=$debver
+BASE_SHA256=$sum
 EOF
-log "base: Linux $ver, commit $commit"
+log "base: Linux $ver (Debian $BASE_PKG $debver, tarball sha256 ${sum:0:12}), import $commit"

@@ -8,6 +8,13 @@
 # ignored, zero "From" hashes, no signature, and the cover letter dated like the
 # newest patch, so exporting unchanged commits changes no byte. With no --to the
 # patch files in series/ are replaced.
+#
+# The base goes with them: base.conf beside the patches records the kernel
+# release, Debian upload, tarball checksum and import commit of the base
+# they were exported against, and the cover letter names the release and the
+# upload in two lines after the diffstat (base-release:, base-debian:). The
+# import commit exists only here, so no mail carries it: no base-commit:
+# line (b4 reads that as an upstream commit id).
 . "$(dirname "$0")/lib.sh"
 
 tree=$TREE
@@ -40,14 +47,27 @@ trap 'rm -rf "$tmp"' EXIT
 GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
 git -C "$tree" -c core.abbrev=12 format-patch -q \
 	--cover-letter --cover-from-description=subject \
-	--numbered --zero-commit --no-signature --base="$base" \
+	--numbered --zero-commit --no-signature \
 	-o "$tmp" "$base..$SERIES_BRANCH"
 
 cover=$(find "$tmp" -name '0000-*.patch')
 date=$(git -C "$tree" log -1 --format=%aD "$SERIES_BRANCH")
 sed -i "0,/^Date: .*/s//Date: $date/" "$cover"
+# shellcheck disable=SC1091
+. "$LAB_OUT/base.env"
+printf '\nbase-release: v%s\nbase-debian: %s %s (%s.tar.xz, sha256 %s)\n' \
+	"$BASE_VERSION" "$BASE_PACKAGE" "$BASE_DEBIAN_VERSION" "$BASE_PACKAGE" "$BASE_SHA256" >>"$cover"
+cat >"$tmp/base.conf" <<EOF
+# The base these patch files were last exported against (make export writes
+# this file; make check says when the base it runs on differs from it).
+BASE_VERSION=$BASE_VERSION
+BASE_PACKAGE=$BASE_PACKAGE
+BASE_DEBIAN_VERSION=$BASE_DEBIAN_VERSION
+BASE_SHA256=$BASE_SHA256
+BASE_COMMIT=$BASE_COMMIT
+EOF
 
 mkdir -p "$to"
 find "$to" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
-mv "$tmp"/*.patch "$to"/
+mv "$tmp"/*.patch "$tmp/base.conf" "$to"/
 log "exported $(($(find "$to" -maxdepth 1 -name '[0-9]*.patch' | wc -l) - 1)) patches and a cover letter to $to"

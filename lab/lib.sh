@@ -73,6 +73,21 @@ need_space() {
 		die "$dir has ${avail} MiB free, this step needs about ${mib} MiB: free some space or set LAB_CACHE/LAB_OUT elsewhere"
 }
 
+# The base the patch files were last exported against (export.sh writes it,
+# the checks compare the base they run on with it).
+SERIES_BASE=$SERIES_DIR/base.conf
+
+# One line naming a base from a base.env or base.conf file: the kernel
+# release, the Debian upload and the tarball's checksum.
+base_describe() {
+	(
+		# shellcheck disable=SC1090
+		. "$1"
+		printf 'Linux %s (Debian %s %s, tarball sha256 %s)' "$BASE_VERSION" \
+			"${BASE_PACKAGE:-?}" "${BASE_DEBIAN_VERSION:-?}" "${BASE_SHA256:0:12}"
+	)
+}
+
 # The base commit id recorded by base.sh.
 base_commit() {
 	[ -f "$LAB_OUT/base.env" ] || die "no base yet: run 'make base'"
@@ -88,10 +103,16 @@ series_patches() {
 }
 
 # Do two folders hold the same patch files, byte for byte? Prints the diff.
+# The cover letter's base lines (base-release:, base-debian:) name the base
+# the files were exported against and are left out: base.conf holds the
+# same facts, and the checks compare it on its own (lab/applycheck.sh).
 same_series() {
 	local a=$1 b=$2 f rc=0
 	for f in $( (cd "$a" && ls [0-9][0-9][0-9][0-9]-*.patch; cd "$b" && ls [0-9][0-9][0-9][0-9]-*.patch) 2>/dev/null | sort -u); do
-		diff -u --label "a/$f" --label "b/$f" "$a/$f" "$b/$f" 2>&1 || rc=1
+		diff -u --label "a/$f" --label "b/$f" \
+			<(grep -sv '^base-\(release\|debian\): ' "$a/$f") \
+			<(grep -sv '^base-\(release\|debian\): ' "$b/$f") 2>&1 || rc=1
+		[ -f "$a/$f" ] && [ -f "$b/$f" ] || { echo "$f: only in one of $a and $b"; rc=1; }
 	done
 	return $rc
 }
@@ -105,6 +126,7 @@ tally() {
 	failed=$(grep -c '^FAIL' "$results" || true)
 	echo
 	echo "Results ($results), $(($(date +%s) - start)) s:"
+	grep '^NOTE' "$results" || true
 	grep '^FAIL' "$results" || true
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

@@ -66,6 +66,12 @@ mkdir -p "$work"
 log "materialising $tree (the series must apply to the base)"
 FORCE=1 "$here/tree.sh" --tree "$tree" >"$work/tree.log" 2>&1 ||
 	{ tail -n 20 "$work/tree.log" >&2; die "the series does not apply to the base (log: $work/tree.log): fix it before sending"; }
+# The mails name the base the patch files were exported against: it must be
+# the one they were just applied to.
+# shellcheck disable=SC1091
+. "$LAB_OUT/base.env"
+[ -f "$SERIES_BASE" ] && [ "$(. "$SERIES_BASE"; echo "$BASE_SHA256")" = "$BASE_SHA256" ] ||
+	die "the patch files were exported against $( [ -f "$SERIES_BASE" ] && base_describe "$SERIES_BASE" || echo 'an unknown base (no series/base.conf)'), but the base here is $(base_describe "$LAB_OUT/base.env"): run 'make check' on it, then 'make tree' and 'make export' (which record it), commit, and send"
 
 if ! "$here/maintainers.sh" --check --tree "$tree" >"$work/maintainers-check.log" 2>&1; then
 	cat "$work/maintainers-check.log" >&2

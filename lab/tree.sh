@@ -76,19 +76,55 @@ if [ -f "$cover" ]; then
 	git -C "$tree" config "branch.$SERIES_BRANCH.description" "$desc"
 fi
 
+# Each patch on its own, so that a failure names it. git am -3 falls back to
+# a 3-way merge when a patch's context moved; the patches that needed one
+# are listed in .git/lab-threeway (news when the base moved, see
+# lab/applycheck.sh). A patch that does not apply even so stops the tree at
+# the patch before it, with the hunk that failed and what to do.
+threeway=$tree/.git/lab-threeway
+: >"$threeway"
 n=0
-while read -r p; do
-	[ -n "$p" ] || continue
+mapfile -t all < <(series_patches)
+for p in "${all[@]}"; do
 	n=$((n + 1))
 	if [ -n "$upto" ] && [ "$n" -gt "$upto" ]; then
+		n=$((n - 1))
 		break
 	fi
-	if ! git -C "$tree" am -q -3 --keep-cr "$p" >"$LAB_OUT/am.log" 2>&1; then
+	if ! git -C "$tree" am -3 --keep-cr "$p" >"$LAB_OUT/am.log" 2>&1; then
 		files=$(git -C "$tree" diff --name-only --diff-filter=U | tr '\n' ' ')
 		[ -n "$files" ] || files=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p' "$LAB_OUT/am.log" | sort -u | tr '\n' ' ')
+		git -C "$tree" diff --diff-filter=U >"$LAB_OUT/am-conflict.diff" 2>/dev/null || true
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
-		cat "$LAB_OUT/am.log" >&2
-		die "patch $(basename "$p") does not apply to Linux $BASE_VERSION; conflicting files: ${files:-see above}"
+		{
+			echo "--- git am -3 says:"
+			grep -v '^Applying: \|^hint: ' "$LAB_OUT/am.log" | head -n 20
+			if [ -s "$LAB_OUT/am-conflict.diff" ]; then
+				echo "--- the conflict (base's lines between <<<<<<< and =======, the patch's after):"
+				head -n 60 "$LAB_OUT/am-conflict.diff"
+			else
+				echo "--- the hunk that does not apply:"
+				git -C "$tree" apply --check -v "$p" 2>&1 | sed -n '/^error: while searching for:/,/^error: patch failed/p' | head -n 40
+			fi
+		} >&2
+		rest=$(printf ' %s' "${all[@]:$((n - 1))}")
+		msg="patch $(basename "$p") does not apply to $(base_describe "$LAB_OUT/base.env"); conflicting files: ${files:-see above}"
+		if [ -f "$SERIES_BASE" ]; then
+			# shellcheck disable=SC1090
+			if [ "$(. "$SERIES_BASE"; echo "$BASE_SHA256")" != "$BASE_SHA256" ]; then
+				msg="$msg.
+  The series was last exported against $(base_describe "$SERIES_BASE"): the new base changed these files where the patch works"
+			fi
+		fi
+		die "$msg.
+  $tree holds the base and the patches before this one ($((n - 1))). To carry the series over:
+    cd $tree && git am -3$rest
+  stops at this patch with the conflict in the files; edit them, 'git add' them and
+  'git am --continue' (it applies the rest), then test (make kunit kunit-x86) and
+  'make export', which records the new base in series/base.conf"
 	fi
-done < <(series_patches)
-log "work tree $tree: Linux $BASE_VERSION + $n patches on branch $SERIES_BRANCH"
+	if grep -q '^Falling back to patching base and 3-way merge' "$LAB_OUT/am.log"; then
+		basename "$p" >>"$threeway"
+	fi
+done
+log "work tree $tree: $(base_describe "$LAB_OUT/base.env") + $n patches on branch $SERIES_BRANCH"
