@@ -29,10 +29,10 @@ kunit:
 	@[ -d out/tree/.git ] || $(LAB)/tree.sh
 	@$(LAB)/kunit.sh --arch um
 
-## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included
+## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs (above 4 without the VT-d)
 kunit-x86:
 	@[ -d out/tree/.git ] || $(LAB)/tree.sh
-	@$(LAB)/kunit.sh --arch x86_64
+	@$(LAB)/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
 
 ## check: the test command: checkpatch, export round trip, KUnit at every patch, gates, deb config, mail round trip, boot, mutants
 check:

@@ -10,7 +10,8 @@
 #              moved base is a NOTE, lab/applycheck.sh);
 #  checkpatch  checkpatch.pl --strict on every patch as it will be mailed;
 #  bisect      at every patch, the KUnit kernels build (UML, and x86_64 on an
-#              emulated VT-d) and the suites that exist there pass;
+#              emulated VT-d, 4 vCPUs) and the suites that exist there pass;
+#              at the tip the x86_64 suites run once more with 64 vCPUs;
 #  gates       the last patch adds no W=1 or sparse warning to drivers/iommu/
 #              on x86_64 and arm64 (every patch: make check-all);
 #  deb         the configuration step of make deb works;
@@ -123,6 +124,19 @@ bisect() {
 			fi
 		done
 	done
+	# The suites at the tip once more with 64 vCPUs (users run them on
+	# servers with 64-256 CPUs; same kernel, no emulated VT-d).
+	per=$work/kunit-$n-x86_64-smp64.txt
+	: >"$per"
+	if "$here/kunit.sh" --arch x86_64 --smp 64 --tree "$tree" --build "$work/kunit-x86_64" \
+		--results "$per" --label "patch $n/$n x86_64 64 vCPUs"; then
+		cat "$per" >>"$results"
+	else
+		cp "$work/kunit-x86_64/kunit.out" "$work/kunit-$n-x86_64-smp64.out" 2>/dev/null || true
+		cat "$per" >>"$results"
+		grep -q '^FAIL' "$per" ||
+			fail "patch $n/$n x86_64 64 vCPUs: the KUnit suites (log: $work/kunit-$n-x86_64-smp64.out)"
+	fi
 	git -C "$tree" checkout -q "$SERIES_BRANCH"
 }
 
@@ -130,7 +144,7 @@ stage selftest 2 "$here/selftest/base.sh" --tree "$tree" --results "$results"
 stage apply 2 apply
 if grep -q '^PASS series applies' "$results"; then
 	stage checkpatch "$n" checkpatch
-	stage bisect $((2 * n)) bisect
+	stage bisect $((2 * n + 1)) bisect
 
 	# The later stages work on this same tree rather than each on a
 	# checkout of its own (1.5 GB each); each leaves it at the series' tip.

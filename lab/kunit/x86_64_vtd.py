@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # kunit.py --qemu_config for the lab's x86_64 KUnit runs: a q35 machine with
-# an emulated VT-d (intel-iommu), several vCPUs, software emulation (TCG).
+# an emulated VT-d (intel-iommu), software emulation (TCG). kunit.sh gives
+# the number of vCPUs (--qemu_args=-smp N).
 # Loaded by tools/testing/kunit/kunit.py, which resolves the import below.
 from ..qemu_config import QemuArchParams
 
@@ -12,5 +13,4 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 			   kernel_path='arch/x86/boot/bzImage',
 			   kernel_command_line='console=ttyS0 intel_iommu=on',
 			   extra_qemu_params=['-M', 'q35', '-device', 'intel-iommu',
-					      '-accel', 'tcg,thread=multi', '-cpu', 'max',
-					      '-smp', '4'])
+					      '-accel', 'tcg,thread=multi', '-cpu', 'max'])
