@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Mutation check (make mutants): every test must fail when the behaviour it
 # names is broken. Each lab/mutants/*.diff breaks the series on purpose and
-# names, in an "Expect:" line, the KUnit cases that must then fail
+# names, in an "Expect:" line, the KUnit cases that must then fail (a
+# mutant without one is an error: nothing would be asked to catch it)
 # ("kernel-log" for a splat of the kernel's own checkers), and in an "Arch:"
 # line where the suites run (um by default, x86_64 for IOMMU_DMA). The
 # mutants are applied one at a time to a scratch tree of the whole series
@@ -37,7 +38,11 @@ for m in "${mutants[@]}"; do
 	arch=$(sed -n 's/^Arch: //p' "$m")
 	arch=${arch:-um}
 	git -C "$tree" checkout -q -- .
-	if ! git -C "$tree" apply "$m"; then
+	if [ -z "$expect" ]; then
+		log "mutant $name has no 'Expect:' line naming the cases that must fail"
+		verdict="FAIL mutant $name: no Expect: line (nothing could catch it)"
+		survived=$((survived + 1))
+	elif ! git -C "$tree" apply "$m"; then
 		log "mutant $name no longer applies to the series; update it"
 		verdict="FAIL mutant $name: does not apply"
 		survived=$((survived + 1))
