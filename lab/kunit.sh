@@ -47,6 +47,8 @@ um|x86_64) ;;
 *) die "--arch must be um or x86_64, not '$arch'" ;;
 esac
 [ -n "$build" ] || build=$LAB_OUT/kunit-$arch
+mkdir -p "$build"
+build=$(cd "$build" && pwd)	# kunit.py runs in the tree
 [ -n "$label" ] || label=$arch
 
 [ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"

@@ -14,6 +14,11 @@ LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iova-lab}
 SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series}
 TREE=${TREE:-$LAB_OUT/tree}
 JOBS=${JOBS:-$(nproc)}
+# One make check compiles about ten kernel configurations (UML and x86_64
+# KUnit, the W=1/sparse gates for x86_64 and arm64, the boot, stress, bench
+# and Debian kernels); ccache's default 5 GB holds only some of them, and
+# every eviction is a cold compile on the next run.
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-30G}
 
 # The Debian package that provides the base, and what it must contain.
 BASE_PKG=${BASE_PKG:-linux-source-6.1}
