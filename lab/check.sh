@@ -4,7 +4,9 @@
 #
 #  selftest    the lab's self-test: a base Debian moved outside the series
 #              checks green with a notice, one changed inside iova.c fails
-#              naming the patch (lab/selftest/base.sh);
+#              naming the patch (lab/selftest/base.sh); the KUnit judge
+#              gives recorded logs (clean, failed case, KASAN, lockdep,
+#              crash, timeout) their verdicts (lab/selftest/judges.sh);
 #  apply       the series applies to the base Debian serves now, and a tree
 #              made from the patch files exports back to the same bytes (a
 #              moved base is a NOTE, lab/applycheck.sh);
@@ -140,7 +142,14 @@ bisect() {
 	git -C "$tree" checkout -q "$SERIES_BRANCH"
 }
 
-stage selftest 2 "$here/selftest/base.sh" --tree "$tree" --results "$results"
+selftest() {
+	local rc=0
+	"$here/selftest/base.sh" --tree "$tree" --results "$results" || rc=1
+	"$here/selftest/judges.sh" --tree "$tree" --results "$results" || rc=1
+	return $rc
+}
+
+stage selftest 10 selftest
 stage apply 2 apply
 if grep -q '^PASS series applies' "$results"; then
 	stage checkpatch "$n" checkpatch

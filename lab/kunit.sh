@@ -20,6 +20,8 @@
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
 . "$(dirname "$0")/lib.sh"
 
+here=$(cd "$(dirname "$0")" && pwd)
+
 tree=$TREE
 arch=um
 smp=4
@@ -98,36 +100,11 @@ set +e
 rc=$?
 set -e
 
+# The verdict, from the kernel log alone (lab/kunit/judge.sh: the kernel's
+# KTAP parser, the checkers' reports of lab/splats.txt, kunit.py's status).
 rows=$build/cases.txt
-: >"$rows"
-if [ -s "$json" ]; then
-	python3 - "$json" >"$rows" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-def walk(suite, prefix):
-	for case in suite.get("test_cases", []):
-		print(("PASS" if case["status"] == "PASS" else
-		       "SKIP" if case["status"] == "SKIP" else "FAIL"),
-		      prefix + suite["name"] + "." + case["name"])
-	for sub in suite.get("sub_groups", []):
-		walk(sub, prefix)
-for suite in doc.get("sub_groups", []):
-	walk(suite, "")
-PY
-fi
-
-# The kernel's own checkers speak in the log, not in the KTAP results.
-# Only the part of the log from the first KTAP line on is the tests' own.
-splats=$(sed -n '/^K\?TAP version/,$p' "$build/test.log" 2>/dev/null | grep -nE 'WARNING:|BUG:|BUG [a-z_-]+ \(|ODEBUG:|Oops|still has objects|Objects remaining|Kernel panic|INFO: (possible|inconsistent)' |
-	head -20 || true)
-if [ -n "$splats" ]; then
-	echo "FAIL kernel-log" >>"$rows"
-fi
-
-# kunit.py failing without a single result means the build or boot failed.
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$rows"; then
-	echo "FAIL kunit.py" >>"$rows"
-fi
+"$here/kunit/judge.sh" --log "$build/test.log" --tree "$tree" --rc "$rc" >"$rows" 2>"$build/judge.err" || true
+splats=$(sed -n 's/^  kernel log: //p' "$build/judge.err")
 pass=$(grep -c '^PASS' "$rows" || true)
 fail=$(grep -c '^FAIL' "$rows" || true)
 if [ -n "$results" ]; then

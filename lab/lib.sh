@@ -49,6 +49,12 @@ logged() {
 	fi
 }
 
+# The kernel checkers' reports as one extended regular expression (from
+# lab/splats.txt, the lab's one list of them).
+splat_re() {
+	grep -v '^#' "$LAB_TOP/lab/splats.txt" | sed '/^$/d' | paste -sd'|'
+}
+
 # Install Debian packages that are missing. Quiet when all are present.
 need_pkgs() {
 	local missing=() p

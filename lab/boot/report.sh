@@ -167,7 +167,7 @@ if [ -n "$splats" ]; then
 		check FAIL "kernel log has $splats report lines, the first: $(sed -n 's/^splat //p' "$res" | head -n 1)"
 	fi
 else
-	first=$(grep -aE 'WARNING:|BUG:|kernel BUG|Oops|Kernel panic|general protection fault' "$run/console.log" 2>/dev/null | head -n 1 || true)
+	first=$(grep -aE "$(splat_re)" "$run/console.log" 2>/dev/null | head -n 1 || true)
 	[ -z "$first" ] || check FAIL "console shows: $first"
 fi
 

@@ -48,10 +48,10 @@ field() {
 # line REGEX: the first line of results.txt that matches, or nothing.
 line() { grep -m 1 -e "$1" "$res" || true; }
 
-# The kernel's checkers: WARN (lockdep, DMA-API debug and debugobjects
-# reports are WARNs too), BUG (KASAN: "BUG: KASAN: ..."), Oops, panics, the
-# hung task detector, RCU stalls, nvme I/O timeouts.
-SPLATS='WARNING:|BUG:|kernel BUG|Oops|Kernel panic|general protection fault|INFO: (possible|inconsistent|trying)|DEBUG_LOCKS_WARN_ON|ODEBUG:|UBSAN:|DMA-API: debugging out of memory|blocked for more than|rcu: INFO|soft lockup|still has objects|timeout, aborting|timeout, reset'
+# The kernel's checkers (lab/splats.txt): WARN (lockdep, DMA-API debug and
+# debugobjects reports are WARNs too), BUG (KASAN: "BUG: KASAN: ..."), Oops,
+# panics, the hung task detector, RCU stalls, nvme I/O timeouts.
+SPLATS=$(splat_re)
 rm -f "$run"/splats-*.txt
 tr -d '\r' <"$con" 2>/dev/null | awk -v dir="$run" -v re="$SPLATS" '
 	{ l[NR] = $0 }
