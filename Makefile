@@ -34,7 +34,7 @@ kunit-x86:
 	@[ -d out/tree/.git ] || $(LAB)/tree.sh
 	@$(LAB)/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
 
-## check: the test command: checkpatch, export round trip, KUnit at every patch, gates, deb config, mail round trip, boot, mutants
+## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch, gates, deb config, mail round trip, boot, stress, bench smoke, mutants (STAGES=a,b: only those)
 check:
 	@$(LAB)/check.sh
 
