@@ -55,7 +55,7 @@ tree=$work/tree
 # stage NAME PLAN CMD...: run one stage. PLAN is the number of PASS/FAIL
 # lines it must write at least. Its status and counts go to $work/stages.
 stage() {
-	local name=$1 plan=$2 rc=0 t0 before after nfail
+	local name=$1 plan=$2 rc=0 t0 before after own nfail
 	shift 2
 	case ,${STAGES:-$name}, in
 	*,"$name",*) ;;
@@ -67,12 +67,13 @@ stage() {
 	log "stage $name"
 	"$@" || rc=$?
 	after=$(grep -c '^\(PASS\|FAIL\)' "$results" || true)
+	own=$((after - before))
 	if [ "$rc" -ne 0 ] && [ "$(grep -c '^FAIL' "$results" || true)" -eq "$nfail" ]; then
 		fail "$name: exit $rc without a FAIL line (see the log above)"
 		after=$((after + 1))
 	fi
-	if [ $((after - before)) -lt "$plan" ]; then
-		fail "$name: $((after - before)) of $plan planned results (a check did not run)"
+	if [ "$own" -lt "$plan" ]; then
+		fail "$name: $own of $plan planned results (a check did not run)"
 		after=$((after + 1))
 	fi
 	printf '%s\t%s\t%s\t%s\n' "$name" "$((after - before))" \
