@@ -52,10 +52,49 @@ n=${#patches[@]}
 [ "$n" -gt 0 ] || die "no patch files in $SERIES_DIR"
 tree=$work/tree
 
+# Results cached by content. A stage, or one patch of the bisect, whose
+# inputs are byte for byte those of an earlier run that passed reuses that
+# run's lines, and a NOTE says so. The inputs: the patch files (all, or those
+# up to the patch), every file under lab/, the base tarball's checksum and
+# the versions of gcc and QEMU. Only passing results are kept; FRESH=1 runs
+# everything again. The apply stage always runs (the later ones need its
+# tree), and a cold machine runs everything once.
+rcache=$LAB_CACHE/results
+mkdir -p "$rcache"
+lab_sum=$(cd "$LAB_TOP" && find lab -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+tools_sum=$({ gcc --version 2>&1 | head -n 1; qemu-system-x86_64 --version 2>&1 | head -n 1; } | sha256sum | cut -c1-64)
+key() { # WHAT PATCH-FILE...: the content key of a result
+	local what=$1
+	shift
+	{
+		echo "$what $lab_sum $tools_sum"
+		sed -n 's/^BASE_SHA256=//p' "$LAB_OUT/base.env" 2>/dev/null
+		cat "$@" /dev/null
+	} | sha256sum | cut -c1-40
+}
+# reuse KEY WHAT: append the lines of a passing run with this key, if any.
+reuse() {
+	local f=$rcache/$1
+	[ "${FRESH:-0}" != 1 ] && [ -s "$f" ] || return 1
+	cat "$f" >>"$results"
+	echo "NOTE $2: $(wc -l <"$f") results reused from a passing run of $(date -u -r "$f" '+%F %H:%M') UTC with the same inputs (FRESH=1 runs it again)" >>"$results"
+	log "$2: reused $(wc -l <"$f") results of a passing run with the same inputs"
+	touch "$f"
+}
+# keep KEY FILE: remember FILE's PASS lines under KEY when it has no FAIL.
+keep() {
+	if ! grep -q '^FAIL' "$2" && grep '^PASS' "$2" >"$rcache/$1.tmp"; then
+		mv "$rcache/$1.tmp" "$rcache/$1"
+	fi
+	rm -f "$rcache/$1.tmp"
+	# Results nobody asked for in 30 days go.
+	find "$rcache" -type f -mtime +30 -delete 2>/dev/null || true
+}
+
 # stage NAME PLAN CMD...: run one stage. PLAN is the number of PASS/FAIL
 # lines it must write at least. Its status and counts go to $work/stages.
 stage() {
-	local name=$1 plan=$2 rc=0 t0 before after own nfail
+	local name=$1 plan=$2 rc=0 t0 before after own nfail lines k how
 	shift 2
 	case ,${STAGES:-$name}, in
 	*,"$name",*) ;;
@@ -64,8 +103,23 @@ stage() {
 	t0=$(date +%s)
 	before=$(grep -c '^\(PASS\|FAIL\)' "$results" || true)
 	nfail=$(grep -c '^FAIL' "$results" || true)
+	lines=$(wc -l <"$results")
 	log "stage $name"
-	"$@" || rc=$?
+	k=
+	case $name in
+	apply | bisect) ;;	# apply makes the tree; bisect keeps its own, per patch
+	*) k=stage-$name-$(key "$name" "${patches[@]}" "$SERIES_BASE") ;;
+	esac
+	how=ran
+	if [ -n "$k" ] && reuse "$k" "stage $name"; then
+		how=reused
+	else
+		"$@" || rc=$?
+		if [ -n "$k" ] && [ "$rc" -eq 0 ]; then
+			tail -n +$((lines + 1)) "$results" >"$work/stage.lines"
+			keep "$k" "$work/stage.lines"
+		fi
+	fi
 	after=$(grep -c '^\(PASS\|FAIL\)' "$results" || true)
 	own=$((after - before))
 	if [ "$rc" -ne 0 ] && [ "$(grep -c '^FAIL' "$results" || true)" -eq "$nfail" ]; then
@@ -76,8 +130,8 @@ stage() {
 		fail "$name: $own of $plan planned results (a check did not run)"
 		after=$((after + 1))
 	fi
-	printf '%s\t%s\t%s\t%s\n' "$name" "$((after - before))" \
-		"$(($(grep -c '^FAIL' "$results" || true) - nfail))" "$(($(date +%s) - t0))" >>"$work/stages"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$((after - before))" \
+		"$(($(grep -c '^FAIL' "$results" || true) - nfail))" "$(($(date +%s) - t0))" "$how" >>"$work/stages"
 }
 
 apply() {
@@ -103,7 +157,7 @@ checkpatch() {
 
 # At every patch: build and test; the cases of the last one are listed.
 bisect() {
-	local commits=() c i=0 subj label arch per cases
+	local commits=() c i=0 subj label arch per cases k lines
 	mapfile -t commits < <(git -C "$tree" rev-list --reverse "$(base_commit)..$SERIES_BRANCH")
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
@@ -117,6 +171,9 @@ bisect() {
 		fi
 		for arch in um x86_64; do
 			per=$work/kunit-$i-$arch.txt
+			k=bisect-$arch-$(key "bisect $arch $i $n" "${patches[@]:0:$i}")
+			reuse "$k" "$label $arch" && continue
+			lines=$(wc -l <"$results")
 			: >"$per"
 			if "$here/kunit.sh" --arch "$arch" --tree "$tree" --build "$work/kunit-$arch" \
 				--results "$per" --label "$label $arch"; then
@@ -125,6 +182,8 @@ bisect() {
 					cat "$per" >>"$results"
 				fi
 				pass "$label $arch: builds and passes its KUnit suites ($cases cases): $subj"
+				tail -n +$((lines + 1)) "$results" >"$work/stage.lines"
+				keep "$k" "$work/stage.lines"
 			else
 				cp "$work/kunit-$arch/kunit.out" "$work/kunit-$i-$arch.out" 2>/dev/null || true
 				grep '^FAIL' "$per" >>"$results" || true
@@ -135,10 +194,14 @@ bisect() {
 	# The suites at the tip once more with 64 vCPUs (users run them on
 	# servers with 64-256 CPUs; same kernel, no emulated VT-d).
 	per=$work/kunit-$n-x86_64-smp64.txt
+	k=bisect-smp64-$(key "bisect x86_64 smp64" "${patches[@]}")
 	: >"$per"
-	if "$here/kunit.sh" --arch x86_64 --smp 64 --tree "$tree" --build "$work/kunit-x86_64" \
+	if reuse "$k" "patch $n/$n x86_64 64 vCPUs"; then
+		:
+	elif "$here/kunit.sh" --arch x86_64 --smp 64 --tree "$tree" --build "$work/kunit-x86_64" \
 		--results "$per" --label "patch $n/$n x86_64 64 vCPUs"; then
 		cat "$per" >>"$results"
+		keep "$k" "$per"
 	else
 		cp "$work/kunit-x86_64/kunit.out" "$work/kunit-$n-x86_64-smp64.out" 2>/dev/null || true
 		cat "$per" >>"$results"
@@ -183,8 +246,8 @@ fi
 	echo "KTAP version 1"
 	echo "1..$(wc -l <"$work/stages")"
 	awk -F'\t' '$5 == "skip" { printf "ok %d %s # SKIP not in STAGES\n", NR, $1; next }
-		{ printf "%s %d %s # %d results, %d failed, %d s\n",
-		($3 > 0 ? "not ok" : "ok"), NR, $1, $2, $3, $4 }' "$work/stages"
+		{ printf "%s %d %s # %d results%s, %d failed, %d s\n",
+		($3 > 0 ? "not ok" : "ok"), NR, $1, $2, ($5 == "reused" ? " reused" : ""), $3, $4 }' "$work/stages"
 } >"$work/ktap"
 echo
 cat "$work/ktap"
