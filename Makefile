@@ -74,7 +74,11 @@ send:
 roundtrip:
 	@$(LAB)/roundtrip.sh $(if $(RESULTS),--results $(RESULTS))
 
-.PHONY: boot boot-check check-all
+.PHONY: boot boot-check check-all shell
+
+## shell: the patched kernel booted on an emulated IOMMU with a shell on this terminal (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict; Ctrl-a x quits)
+shell:
+	@$(LAB)/boot.sh --shell $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
 
 ## boot: build the patched kernel, boot it on an emulated IOMMU with nvme + DMA benchmark, print a report (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict APPEND="kernel args"; FLAVOR=perf: no lockdep/kmemleak; ACCEL=auto: KVM if a probe boot passes)
 boot:

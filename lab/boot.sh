@@ -19,6 +19,8 @@
 #
 #   --check    the short run: 3 s of fio, 2 s benchmark runs
 #   --all      the 3 machines x 2 modes (make check-all)
+#   --shell    (make shell) build as usual, then boot the first machine with
+#              a shell on this terminal instead of the workload
 #   --results FILE   append one "PASS|FAIL boot <machine> <mode>: ..." line
 #              per check to FILE; the exit status is non-zero if any failed
 #
@@ -34,7 +36,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot/common.sh"
 
-machines=() modes=() check=0 all=0 results= tree= kernel= arch= flavor=${FLAVOR:-debug}
+machines=() modes=() check=0 all=0 shell=0 results= tree= kernel= arch= flavor=${FLAVOR:-debug}
 fwd=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--mode) modes+=("$2"); shift 2 ;;
 	--check) check=1; shift ;;
 	--all) all=1; shift ;;
+	--shell) shell=1; shift ;;
 	--results) results=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
 	--flavor) flavor=$2; shift 2 ;;
@@ -132,6 +135,11 @@ for m in "${machines[@]}"; do
 		# shellcheck disable=SC1091
 		. "$BOOT_OUT/$a-$flavor/kernel.env"
 		run=$BOOT_OUT/runs/$m-$mode
+		if [ "$shell" = 1 ]; then
+			exec "$BOOT_DIR/run.sh" --machine "$m" --mode "$mode" --kernel "$KERNEL_IMAGE" \
+				--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" "${fwd[@]}" \
+				--out "$run-shell" --interactive
+		fi
 		[ "$check" = 0 ] || run=$run-check
 		[ "$flavor" = debug ] || run=$run-$flavor
 		sel=()

@@ -6,7 +6,10 @@
 #          [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR]
 #          [--workload full|probe|FILE] [--steps a,b,...] [--fio S] [--bench S]
 #          [--append "ARGS"] [--accel tcg|kvm|auto] [--timeout S]
-#          [--smp N] [--mem SIZE]
+#          [--smp N] [--mem SIZE] [--interactive]
+#
+# --interactive (make shell): the console on this terminal (Ctrl-a x quits
+# QEMU), a shell in the guest after the info and iommu steps, no time limit.
 #
 # The machine is lab/boot/machines/<name>.sh. The initramfs is the base of
 # initramfs.sh for the machine's arch plus a small archive made here: the
@@ -34,7 +37,7 @@
 
 machine=vtd mode=lazy kernel= modules= bench_bin= selftests= workload=full steps=
 fio_s=10 bench_s=5 append= accel=${ACCEL:-tcg} timeout=${TIMEOUT:-} out=
-smp=2 mem=1G
+smp=2 mem=1G interactive=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--machine) machine=$2; shift 2 ;;
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
 	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S] [--smp N] [--mem SIZE]" ;;
 	esac
 done
@@ -119,6 +123,14 @@ qemu_cmd() {
 	# is there to be unbound and given to dma_map_benchmark.
 	printf '%q ' "${cmd[@]}"
 }
+
+if [ "$interactive" = 1 ]; then
+	steps=${steps:-info,iommu,shell}
+	cmd=$(qemu_cmd "$accel" | sed "s#-serial file:[^ ]*#-serial mon:stdio#")
+	log "$machine $mode: booting $(basename "$kernel") with $accel; a shell follows on this console (Ctrl-a x quits QEMU)"
+	eval "$cmd"
+	exit 0
+fi
 
 # Boot; 0 when the guest printed its results block.
 boot() {
