@@ -14,7 +14,8 @@
 #   kernel          the image QEMU boots (bzImage or Image)
 #   modules/        modules_install output (lib/modules/<release>/...)
 #   dma_map_benchmark   tools/testing/selftests/dma, static, for the guest
-#   selftests/      tools/testing/selftests/iommu of the tree, if it has one
+#   selftests/      tools/testing/selftests/iommu of the tree, if it has one,
+#                   installed with the kselftest runner
 #   kernel.env      KERNEL_ARCH, KERNEL_IMAGE, KERNEL_RELEASE, KERNEL_FLAVOR
 . "$(dirname "$0")/../lib.sh"
 
@@ -110,11 +111,15 @@ logged "$out/benchmark.log" "${cross}gcc" -static -O2 -Wall -I"$out/include" \
 	-o "$out/dma_map_benchmark" "$tree/tools/testing/selftests/dma/dma_map_benchmark.c" ||
 	die "$arch-$flavor: dma_map_benchmark does not build; see $out/benchmark.log"
 
-# The series' kselftest of the IOVA caches, where the tree has it.
+# The series' kselftest of the IOVA caches, where the tree has it, installed
+# with the kselftest runner (run_kselftest.sh), which the guest runs.
 rm -rf "$out/selftests"
 if [ -d "$tree/tools/testing/selftests/iommu" ]; then
-	mkdir -p "$out/selftests"
-	cp -r "$tree/tools/testing/selftests/iommu" "$out/selftests/"
+	logged "$out/selftests.log" make -C "$tree/tools/testing/selftests" ARCH="$karch" \
+		CROSS_COMPILE="$cross" TARGETS=iommu INSTALL_PATH="$out/selftests" install ||
+		die "$arch-$flavor: the iommu kselftests do not install; see $out/selftests.log"
+	[ -x "$out/selftests/run_kselftest.sh" ] ||
+		die "$arch-$flavor: make install of the kselftests made no run_kselftest.sh (see $out/selftests.log)"
 fi
 
 cat >"$out/kernel.env" <<EOF

@@ -139,7 +139,7 @@ fi
 # 6b. The series' kselftest, when the image has it.
 if [ "$(field selftest available)" = yes ]; then
 	sp=$(field selftest pass) sf=$(field selftest fail) sk=$(field selftest skip) sd=$(field selftest declared)
-	if [ "$sf" = 0 ] && [ $((sp + sk)) -eq "$sd" ] && [ "$sp" -gt 0 ]; then
+	if [ "$sf" = 0 ] && [ $((sp + sk)) -eq "$sd" ] && [ "$sp" -gt 0 ] && [ "$(field selftest exit)" = 0 ]; then
 		check PASS "selftest iommu/iova_rcache.sh $sp/$((sd - sk)) ok${sk:+, $sk skipped}"
 	else
 		check FAIL "selftest iommu/iova_rcache.sh: $sp ok, $sf not ok ($(field selftest failed)), $sk skipped of $sd (exit $(field selftest exit))"
