@@ -4,6 +4,9 @@
 
 LAB := lab
 
+# SERIES=6.1|mainline selects the series and its base (lab/lib.sh).
+export SERIES
+
 .PHONY: all help base tree export kunit kunit-x86 gates deb check mutants clean distclean
 
 ## all: the main job: build the patched kernel, boot it on the emulated VT-d (lazy) with real DMA, print the report

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stage "base": make the base kernel available as a git repository.
 #
-# Installs Debian's linux-source-6.1 when it is missing, extracts the tarball
+# Installs Debian's linux-source-6.1 when it is missing (SERIES=mainline:
+# fetches linux-source-7.3 from trixie-backports), extracts the tarball
 # once into $LAB_CACHE and imports it as a single commit with fixed author,
 # committer and dates, so that one tarball always yields one base commit id.
 # Writes $LAB_OUT/base.env: BASE_REPO, BASE_COMMIT (our import: it exists
@@ -18,6 +19,53 @@
 # base it ran on differs from it (lab/basecmp.sh).
 . "$(dirname "$0")/lib.sh"
 
+# A package from another suite (the mainline series' linux-source-7.3 from
+# trixie-backports): fetched with apt-get download through a private sources
+# list and apt state in $LAB_CACHE/apt-<suite>, never installed, extracted
+# with dpkg-deb -x. The machine's apt sources and packages are not touched.
+fetch_from_suite() {
+	local state=$LAB_CACHE/apt-$BASE_SUITE ver deb dir aptopts
+	need_pkgs apt dpkg xz-utils
+	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$LAB_CACHE/debs"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${BASE_MIRROR:-http://deb.debian.org/debian} $BASE_SUITE main" \
+		>"$state/sources.list"
+	aptopts=(-o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache"
+		-o Debug::NoLocking=1)
+	if ! apt-get "${aptopts[@]}" update -q >"$state/update.log" 2>&1; then
+		log "note: cannot refresh the package list of $BASE_SUITE (see $state/update.log); using the newest $BASE_PKG fetched before"
+	fi
+	ver=$(apt-cache "${aptopts[@]}" show --no-all-versions "$BASE_PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	if [ -n "$ver" ]; then
+		deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
+		if [ -z "$deb" ]; then
+			log "fetching $BASE_PKG $ver from $BASE_SUITE (apt-get download, not installed)"
+			(cd "$LAB_CACHE/debs" && apt-get "${aptopts[@]}" download "$BASE_PKG=$ver" >"$state/download.log" 2>&1) ||
+				die "cannot download $BASE_PKG $ver from $BASE_SUITE (see $state/download.log)"
+			deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_"*.deb | sort -V | tail -n 1)
+		fi
+	else
+		deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		[ -n "$deb" ] || die "$BASE_SUITE has no package $BASE_PKG (see $state/update.log): is the suite still served, or has the series' base moved to another major version?"
+	fi
+	ver=$(dpkg-deb -f "$deb" Version)
+	dir=$LAB_CACHE/pkg-${BASE_PKG}_$ver
+	if [ ! -r "$dir/usr/src/$BASE_PKG.tar.xz" ]; then
+		rm -rf "$dir.tmp"
+		dpkg-deb -x "$deb" "$dir.tmp" || die "cannot extract $deb (damaged download? remove it and rerun)"
+		[ -r "$dir.tmp/usr/src/$BASE_PKG.tar.xz" ] || die "$deb holds no usr/src/$BASE_PKG.tar.xz"
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	BASE_TARBALL=$dir/usr/src/$BASE_PKG.tar.xz
+	BASE_DEBIAN_VERSION=$ver
+}
+
+if [ -z "$BASE_TARBALL" ]; then
+	fetch_from_suite
+	debver=$BASE_DEBIAN_VERSION
+fi
+
 if [ ! -r "$BASE_TARBALL" ]; then
 	[ "$BASE_TARBALL" = "/usr/src/$BASE_PKG.tar.xz" ] ||
 		die "base tarball $BASE_TARBALL does not exist or cannot be read"
@@ -27,7 +75,9 @@ if [ ! -r "$BASE_TARBALL" ]; then
 fi
 # Which Debian upload this is: the package's version when the tarball is the
 # package's own, otherwise what the caller says (BASE_DEBIAN_VERSION).
-if [ "$BASE_TARBALL" = "/usr/src/$BASE_PKG.tar.xz" ]; then
+if [ -n "${debver:-}" ]; then
+	:	# fetched from its suite above
+elif [ "$BASE_TARBALL" = "/usr/src/$BASE_PKG.tar.xz" ]; then
 	debver=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true)
 	[ -n "$debver" ] ||
 		die "$BASE_TARBALL exists but dpkg does not know $BASE_PKG: reinstall it (apt-get install --reinstall $BASE_PKG)"

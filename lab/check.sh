@@ -24,7 +24,9 @@
 #              stress case and 10 CPU hotplug cycles under traffic;
 #  bench       one short boot of the bench's scenarios, every figure;
 #  mutants     each lab/mutants/*.diff breaks the series on purpose, and the
-#              tests it names must fail (MUTANTS=0 skips this stage).
+#              tests it names must fail (MUTANTS=0 skips this stage);
+#  mainline    the mainline series (series/mainline, Linux 7.3): apply,
+#              checkpatch, bisect and roundtrip in a run of their own.
 #
 # Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results.
 # A stage's exit status is a result too: a stage that exits non-zero without
@@ -239,6 +241,21 @@ if grep -q '^PASS series applies' "$results"; then
 	fi
 else
 	fail "the series does not apply: the stages after it did not run"
+fi
+
+# The mainline series (series/mainline, on Debian's linux-source-7.3), when
+# it has patches: the same stages that apply to it (the boot, stress, bench
+# and mutant labs are the 6.1 series' for now), in a run of its own whose
+# lines come here prefixed "mainline:".
+mainline() {
+	local sub=$LAB_OUT/mainline/check/results rc=0
+	SERIES=mainline STAGES=apply,checkpatch,bisect,roundtrip "$here/check.sh" || rc=$?
+	[ -f "$sub" ] || return 1
+	sed -n 's/^\(PASS\|FAIL\|NOTE\) /\1 mainline: /p' "$sub" >>"$results"
+	return $rc
+}
+if [ "$SERIES" = 6.1 ] && [ -n "$(SERIES=mainline; SERIES_DIR=$LAB_TOP/series/mainline series_patches 2>/dev/null)" ]; then
+	stage mainline $((3 * $(SERIES_DIR=$LAB_TOP/series/mainline series_patches | wc -l) + 9)) mainline
 fi
 
 # KTAP: one test per stage, the slowest stages named.

@@ -54,6 +54,7 @@ build=$(cd "$build" && pwd)	# kunit.py runs in the tree
 [ -n "$label" ] || label=$arch
 
 [ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
+tree=$(cd "$tree" && pwd)	# kunit.py runs in the tree
 kconf=$tree/drivers/iommu/.kunitconfig
 [ -f "$kconf" ] || die "$kconf is missing: the series adds it in its first patch"
 need_pkgs gcc make flex bison bc python3 ccache

@@ -11,8 +11,6 @@ set -euo pipefail
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_OUT=${LAB_OUT:-$LAB_TOP/out}
 LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iova-lab}
-SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series}
-TREE=${TREE:-$LAB_OUT/tree}
 JOBS=${JOBS:-$(nproc)}
 # One make check compiles about ten kernel configurations (UML and x86_64
 # KUnit, the W=1/sparse gates for x86_64 and arm64, the boot, stress, bench
@@ -20,10 +18,38 @@ JOBS=${JOBS:-$(nproc)}
 # every eviction is a cold compile on the next run.
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-30G}
 
-# The Debian package that provides the base, and what it must contain.
-BASE_PKG=${BASE_PKG:-linux-source-6.1}
-BASE_TARBALL=${BASE_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
-BASE_MAJOR=${BASE_MAJOR:-6.1}
+# Which series: 6.1 (Linux 6.1 LTS, Debian bookworm's linux-source-6.1) or
+# mainline (Debian's linux-source-7.3 from trixie-backports, fetched without
+# touching the machine's apt sources: lab/base.sh).
+SERIES=${SERIES:-6.1}
+case $SERIES in
+6.1)
+	: "${BASE_PKG:=linux-source-6.1}" "${BASE_MAJOR:=6.1}" "${BASE_SUITE:=}" ;;
+mainline)
+	: "${BASE_PKG:=linux-source-7.3}" "${BASE_MAJOR:=7.3}" "${BASE_SUITE:=trixie-backports}"
+	SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series/mainline}
+	# Its work trees, builds and results apart from the 6.1 ones.
+	case $LAB_OUT in */mainline) ;; *) LAB_OUT=$LAB_OUT/mainline ;; esac ;;
+*)
+	printf '[lab] error: SERIES=%s: the series are 6.1 and mainline\n' "$SERIES" >&2; exit 1 ;;
+esac
+# BASE_SUITE empty: the package comes from the machine's own apt sources and
+# its tarball is /usr/src/$BASE_PKG.tar.xz; otherwise base.sh fetches it.
+if [ -z "$BASE_SUITE" ]; then
+	BASE_TARBALL=${BASE_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
+fi
+BASE_TARBALL=${BASE_TARBALL:-}
+SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series}
+TREE=${TREE:-$LAB_OUT/tree}
+# The recipients of the series (lab/maintainers.sh writes it, send and
+# roundtrip read it): the 6.1 series' at the top of the repo, the mainline
+# series' beside its patches.
+if [ "$SERIES" = mainline ]; then
+	B4_CONFIG=${B4_CONFIG:-$SERIES_DIR/.b4-config}
+else
+	B4_CONFIG=${B4_CONFIG:-$LAB_TOP/.b4-config}
+fi
+export SERIES LAB_OUT
 
 # Identity of the commits in the work tree. Patch files carry it as author;
 # `make send` replaces it with the sender's own identity and sign-off.

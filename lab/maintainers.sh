@@ -20,7 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-conf=$LAB_TOP/.b4-config
+conf=$B4_CONFIG
 SECTIONS=${SECTIONS:-^IOMMU }
 work=$LAB_OUT/send
 tree=$work/tree

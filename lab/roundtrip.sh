@@ -96,8 +96,8 @@ n=$(series_patches | wc -l)
 [ "$n" -gt 0 ] && [ "${#mails[@]}" -eq $((n + 1)) ] ||
 	abort "write the mails" "expected a cover letter and $n patches in $work/mails, found ${#mails[@]} files"
 
-to_raw=$(git config -f "$LAB_TOP/.b4-config" b4.send-series-to || true)
-cc_raw=$(git config -f "$LAB_TOP/.b4-config" b4.send-series-cc || true)
+to_raw=$(git config -f "$B4_CONFIG" b4.send-series-to || true)
+cc_raw=$(git config -f "$B4_CONFIG" b4.send-series-cc || true)
 want_to=$(addr_set "$to_raw")
 want_cc=$(addr_set "$cc_raw")
 want_all=$(addr_set "$to_raw" "$cc_raw")
