@@ -57,15 +57,11 @@ sed -i "0,/^Date: .*/s//Date: $date/" "$cover"
 . "$LAB_OUT/base.env"
 printf '\nbase-release: v%s\nbase-debian: %s %s (%s.tar.xz, sha256 %s)\n' \
 	"$BASE_VERSION" "$BASE_PACKAGE" "$BASE_DEBIAN_VERSION" "$BASE_PACKAGE" "$BASE_SHA256" >>"$cover"
-cat >"$tmp/base.conf" <<EOF
-# The base these patch files were last exported against (make export writes
-# this file; make check says when the base it runs on differs from it).
-BASE_VERSION=$BASE_VERSION
-BASE_PACKAGE=$BASE_PACKAGE
-BASE_DEBIAN_VERSION=$BASE_DEBIAN_VERSION
-BASE_SHA256=$BASE_SHA256
-BASE_COMMIT=$BASE_COMMIT
-EOF
+{
+	echo "# The base these patch files were last exported against (make export writes"
+	echo "# this file; make check says when the base it runs on differs from it)."
+	grep -v '^BASE_REPO=' "$LAB_OUT/base.env"
+} >"$tmp/base.conf"
 
 mkdir -p "$to"
 find "$to" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
