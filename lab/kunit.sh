@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stage "kunit": build a kernel from a tree and run the series' suites.
 #
-#   kunit.sh [--arch um|x86_64] [--smp N] [--tree DIR] [--build DIR]
-#            [--results FILE] [--label TEXT]
+#   kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR]
+#            [--build DIR] [--results FILE] [--label TEXT]
 #
 # Runs tools/testing/kunit/kunit.py from the tree with the series' own
 # drivers/iommu/.kunitconfig (6.1's kunit.py would otherwise read the one in
@@ -15,7 +15,8 @@
 # vCPUs, with software emulation (TCG): the /dev/kvm of these machines is not
 # a full KVM. --smp N (x86_64) boots N vCPUs instead; above 4, on a q35
 # without an emulated IOMMU (the suites need none, and VT-d's start-up with
-# 64 vCPUs takes minutes under TCG). The kernel is the same for every N. A kernel log with a WARNING,
+# 64 vCPUs takes minutes under TCG). The kernel is the same for every N.
+# --filter GLOB runs only the suites kunit.py's filter_glob matches. A kernel log with a WARNING,
 # BUG, lockdep or debugobjects report fails the run even when every case
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tree=$TREE
 arch=um
 smp=4
+filter=
 build=
 results=
 label=
@@ -32,11 +34,12 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--filter) filter=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
-	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
+	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
 	esac
 done
 case $smp in
@@ -78,8 +81,17 @@ if [ "$arch" = x86_64 ]; then
 	if grep -q '^config IOMMU_DMA_KUNIT_TEST$' "$tree/drivers/iommu/Kconfig"; then
 		debug_opts+=(CONFIG_IOMMU_DMA_KUNIT_TEST=y)
 	fi
-
+	machine=vtd
+	[ "$smp" -le 4 ] || machine=q35
+	archargs=(--arch=x86_64 --qemu_config="$LAB_TOP/lab/kunit/x86_64_$machine.py"
+		--qemu_args="-smp $smp" --kunitconfig="$LAB_TOP/lab/kunit/x86_64.config")
+	# Many vCPUs under TCG: a fixed loops-per-jiffy spares every secondary
+	# CPU its delay calibration (minutes in all); udelay() only gets less
+	# exact.
+	[ "$smp" -le 4 ] || archargs+=(--kernel_args=lpj=10000000)
+	log "$label: qemu-system-x86_64 ($machine, $smp vCPUs) with TCG (software emulation); KVM is not used"
 fi
+[ -z "$filter" ] || archargs+=("$filter")
 kadd=()
 for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
 
