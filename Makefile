@@ -30,7 +30,7 @@ export:
 ## kunit: build a UML kernel from out/tree and run the series' KUnit suites
 kunit:
 	@[ -d out/tree/.git ] || $(LAB)/tree.sh
-	@$(LAB)/kunit.sh --arch um
+	@$(LAB)/kunit.sh --arch um $(if $(SMP),--smp $(SMP))
 
 ## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs (above 4 without the VT-d)
 kunit-x86:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make check-all: everything make check does, and what is too long for it:
-# the boot check on the 3 machines x 2 modes, the build gates at every patch
-# (x86_64 and arm64), and the stress runs of the debug kernel (all scenarios
-# on VT-d, CPU hotplug under traffic on SMMUv3). Ends with "N passed, N failed".
+# the x86_64 KUnit suites at every patch, the short stress run, the bench
+# smoke and the mutants (check.sh with LEVEL=all), the boot check on the 3
+# machines x 2 modes, the build gates at every patch (x86_64 and arm64), and
+# the stress runs of the debug kernel (all scenarios on VT-d, CPU hotplug
+# under traffic on SMMUv3). Ends with "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +13,7 @@ results=$LAB_OUT/check-all-results
 : >"$results"
 start=$(date +%s)
 
-"$here/check.sh" || true
+LEVEL=all "$here/check.sh" || true
 cat "$LAB_OUT/check/results" >>"$results"
 "$here/boot.sh" --check --all --results "$results" || true
 "$here/gates.sh" --results "$results" || true

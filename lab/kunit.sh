@@ -16,6 +16,10 @@
 # a full KVM. --smp N (x86_64) boots N vCPUs instead; above 4, on a q35
 # without an emulated IOMMU (the suites need none, and VT-d's start-up with
 # 64 vCPUs takes minutes under TCG). The kernel is the same for every N.
+# On UML, --smp N needs a tree whose UML has SMP (not 6.1's; 7.3 has it,
+# for the mainline series): the kernel is built with CONFIG_SMP and 64 CPUs
+# at most and started with ncpus=N (default 4), each CPU a host thread, no
+# emulation. 6.1's UML has one CPU, and --smp is refused there.
 # --filter GLOB runs only the suites kunit.py's filter_glob matches. A kernel log with a WARNING,
 # BUG, lockdep or debugobjects report fails the run even when every case
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
@@ -25,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 tree=$TREE
 arch=um
-smp=4
+smp=
 filter=
 build=
 results=
@@ -42,21 +46,31 @@ while [ $# -gt 0 ]; do
 	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
 	esac
 done
-case $smp in
-[1-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-6]) ;;
-*) die "--smp takes a number of vCPUs from 1 to 256, not '$smp'" ;;
-esac
-[ "$arch" = x86_64 ] || [ "$smp" = 4 ] || die "--smp is for --arch x86_64 (UML on 6.1 has one CPU)"
 case $arch in
 um|x86_64) ;;
 *) die "--arch must be um or x86_64, not '$arch'" ;;
 esac
+[ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
+# UML with SMP: the tree's UML has it and the host's subarchitecture too.
+uml_smp=0
+if [ "$arch" = um ] && grep -q '^config SMP$' "$tree/arch/um/Kconfig" 2>/dev/null &&
+	[ "$(uname -m)" = x86_64 ]; then
+	uml_smp=1
+fi
+case $smp in
+'') smp=4; [ "$arch" = x86_64 ] || [ "$uml_smp" = 1 ] || smp=1 ;;
+[1-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-6]) ;;
+*) die "--smp takes a number of CPUs from 1 to 256, not '$smp'" ;;
+esac
+if [ "$arch" = um ] && [ "$smp" != 1 ]; then
+	[ "$uml_smp" = 1 ] || die "--smp $smp: this tree's UML has one CPU (UML gained SMP after 6.1); use --arch x86_64"
+	[ "$smp" -le 64 ] || die "--smp $smp: UML has 64 CPUs at most; use --arch x86_64"
+fi
 [ -n "$build" ] || build=$LAB_OUT/kunit-$arch
 mkdir -p "$build"
 build=$(cd "$build" && pwd)	# kunit.py runs in the tree
 [ -n "$label" ] || label=$arch
 
-[ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
 tree=$(cd "$tree" && pwd)	# kunit.py runs in the tree
 kconf=$tree/drivers/iommu/.kunitconfig
 [ -f "$kconf" ] || die "$kconf is missing: the series adds it in its first patch"
@@ -90,6 +104,11 @@ if [ "$arch" = x86_64 ]; then
 	# exact.
 	[ "$smp" -le 4 ] || archargs+=(--kernel_args=lpj=10000000)
 	log "$label: qemu-system-x86_64 ($machine, $smp vCPUs) with TCG (software emulation); KVM is not used"
+fi
+if [ "$uml_smp" = 1 ]; then
+	debug_opts+=(CONFIG_SMP=y CONFIG_NR_CPUS=64)
+	archargs=(--kernel_args="ncpus=$smp")
+	log "$label: UML with $smp CPUs (host threads)"
 fi
 [ -z "$filter" ] || archargs+=("$filter")
 kadd=()
