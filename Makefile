@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# Front door of the lab. Each target is one stage; the scripts in lab/ do
-# the work and say what to do next when something is wrong.
+# Front door of the lab. Each target is one stage: make X runs
+# lab/<stage>/X.sh (base and export are stages of tree, maintainers of send,
+# check-all of check; kunit-x86, boot-check, shell, bench-smoke and
+# stress-check run their stage's script with an option). The scripts do the
+# work and say what to do next when something is wrong. Layout: README.md.
 
 LAB := lab
 
-# SERIES=6.1|mainline selects the series and its base (lab/lib.sh).
+# SERIES=6.1|mainline selects the series and its base (lab/lib/lib.sh).
 export SERIES
 
 .PHONY: all help base tree export kunit kunit-x86 gates deb check mutants clean distclean
@@ -17,41 +20,41 @@ help:
 
 ## base: install linux-source-6.1 if needed and import it as a git repository
 base:
-	@$(LAB)/base.sh
+	@$(LAB)/tree/base.sh
 
 ## tree: make out/tree, the base with the series applied as commits (FORCE=1 discards edits)
 tree:
-	@$(LAB)/tree.sh
+	@$(LAB)/tree/tree.sh
 
 ## export: write the commits of out/tree back to the patch files in series/
 export:
-	@$(LAB)/export.sh
+	@$(LAB)/tree/export.sh
 
 ## kunit: build a UML kernel from out/tree and run the series' KUnit suites
 kunit:
-	@[ -d out/tree/.git ] || $(LAB)/tree.sh
-	@$(LAB)/kunit.sh --arch um $(if $(SMP),--smp $(SMP))
+	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
+	@$(LAB)/kunit/kunit.sh --arch um $(if $(SMP),--smp $(SMP))
 
 ## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs (above 4 without the VT-d)
 kunit-x86:
-	@[ -d out/tree/.git ] || $(LAB)/tree.sh
-	@$(LAB)/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
+	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
+	@$(LAB)/kunit/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
 
 ## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch, gates, deb config, mail round trip, boot, stress, bench smoke, mutants (STAGES=a,b: only those)
 check:
-	@$(LAB)/check.sh
+	@$(LAB)/check/check.sh
 
 ## gates: at every patch, drivers/iommu/ builds for x86_64 and arm64 with W=1 C=1 and adds no warning
 gates:
-	@$(LAB)/gates.sh
+	@$(LAB)/gates/gates.sh
 
 ## deb: Debian kernel packages of the patched tree from Debian's 6.1 config (LOCALMOD=1: localmodconfig; CONFIG_ONLY=1)
 deb:
-	@$(LAB)/deb.sh $(if $(filter 1,$(LOCALMOD)),--localmod) $(if $(filter 1,$(CONFIG_ONLY)),--config-only)
+	@$(LAB)/deb/deb.sh $(if $(filter 1,$(LOCALMOD)),--localmod) $(if $(filter 1,$(CONFIG_ONLY)),--config-only)
 
-## mutants: break the series on purpose (lab/mutants/) and check the tests notice
+## mutants: break the series on purpose (lab/mutants/diffs/) and check the tests notice
 mutants:
-	@$(LAB)/mutate.sh
+	@$(LAB)/mutants/mutants.sh
 
 ## clean: remove builds and logs (keeps out/tree, which may hold your work)
 clean:
@@ -67,34 +70,34 @@ distclean:
 
 ## maintainers: regenerate .b4-config (To: the list, Cc: the maintainers) with get_maintainer.pl and the base's MAINTAINERS
 maintainers:
-	@$(LAB)/maintainers.sh
+	@$(LAB)/send/maintainers.sh
 
 ## send: dry run of mailing the series as you (git user.name/email): sign-off, checkpatch, git send-email --dry-run; SEND=1 really sends
 send:
-	@$(LAB)/send.sh
+	@$(LAB)/send/send.sh
 
 ## roundtrip: mail the series to a local SMTP server, git am the mails onto the base, compare with the series tree (RESULTS=FILE appends)
 roundtrip:
-	@$(LAB)/roundtrip.sh $(if $(RESULTS),--results $(RESULTS))
+	@$(LAB)/roundtrip/roundtrip.sh $(if $(RESULTS),--results $(RESULTS))
 
 .PHONY: boot boot-check check-all shell
 
 ## shell: the patched kernel booted on an emulated IOMMU with a shell on this terminal (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict; Ctrl-a x quits)
 shell:
-	@$(LAB)/boot.sh --shell $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
+	@$(LAB)/boot/boot.sh --shell $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
 
 ## boot: build the patched kernel, boot it on an emulated IOMMU with nvme + DMA benchmark, print a report (MACHINE=vtd|amdvi|smmuv3 MODE=lazy|strict APPEND="kernel args"; FLAVOR=perf: no lockdep/kmemleak; ACCEL=auto: KVM if a probe boot passes)
 boot:
-	@$(LAB)/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
+	@$(LAB)/boot/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
 
 ## boot-check: the short boot check (VT-d, lazy mode), PASS/FAIL lines in out/boot/check-results
 boot-check:
 	@rm -f out/boot/check-results
-	@$(LAB)/boot.sh --check --results out/boot/check-results
+	@$(LAB)/boot/boot.sh --check --results out/boot/check-results
 
 ## check-all: make check, plus the boot check on 3 machines x 2 modes, build gates at every patch, the full stress runs
 check-all:
-	@$(LAB)/check-all.sh
+	@$(LAB)/check/check-all.sh
 
 .PHONY: bench bench-smoke
 
@@ -110,9 +113,9 @@ bench-smoke:
 
 ## stress: the series under KASAN, lockdep, kmemleak, DMA-API debug, debugobjects and failslab: CPU hotplug, driver rebind + group type switch, failslab, KUnit (MACHINE=vtd|amdvi|smmuv3; CHECK=1: the short run; ALL=1: VT-d + SMMUv3; RESULTS=FILE)
 stress:
-	@$(LAB)/stress.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(filter 1,$(CHECK)),--check) $(if $(filter 1,$(ALL)),--all) $(if $(RESULTS),--results $(RESULTS))
+	@$(LAB)/stress/stress.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(filter 1,$(CHECK)),--check) $(if $(filter 1,$(ALL)),--all) $(if $(RESULTS),--results $(RESULTS))
 
 ## stress-check: the short stress run (KUnit + 10 CPU hotplug cycles under traffic, VT-d, debug kernel), PASS/FAIL lines in out/stress/check-results
 stress-check:
 	@rm -f out/stress/check-results
-	@$(LAB)/stress.sh --check --results out/stress/check-results
+	@$(LAB)/stress/stress.sh --check --results out/stress/check-results

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Stage "bench": the base, the patched tree and Linux 6.12 side by side on
-# the boot lab's VT-d machine, in interleaved rounds (make bench).
+# the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
 #   bench.sh [--rounds N] [--kernels "base patched v6.12"] [--quick]
 #   bench.sh --smoke [--results FILE] [--tree DIR]
 #
-# 1. Trees: the base (lab/tree.sh --upto 0), the patched tree (lab/tree.sh),
+# 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
 #    once into $LAB_CACHE.
 # 2. One configuration built three times (lab/bench/kernel.sh), one build at
@@ -18,7 +18,7 @@
 #              dma_map_benchmark -b 64 (DMA-FQ), fio
 #      strict  dma_map_benchmark -b 64, SAC under fragmentation, fio
 #      pt      dma_map_benchmark and fio with iommu=pt (the physical limit)
-#    Every boot is lab/boot/run.sh with lab/bench/guest.sh as its workload,
+#    Every boot is lab/vm/run.sh with lab/bench/guest.sh as its workload,
 #    slab_nomerge on the command line (so that iommu_iova_magazine has its
 #    own line in /proc/slabinfo) and a time limit.
 # 4. lab/bench/report.py: bench.json, report.md and PNG charts in
@@ -27,12 +27,12 @@
 # --smoke: the patched kernel only, one strict boot with short versions of
 # the scenarios hotpath, cliff, memory and sac; checks that every expected
 # result is there and is a number; appends "PASS|FAIL bench smoke: ..."
-# lines to --results FILE (lab/check.sh calls it so, with --tree: its own
+# lines to --results FILE (lab/check/check.sh calls it so, with --tree: its own
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
 # one failed.
 #
 # Environment: ROUNDS (7), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0 tree=
@@ -55,7 +55,7 @@ done
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
 
 bench_out=$LAB_OUT/bench
-# The boot lab's scripts, with folders of the bench's own: its initramfs and
+# The VM scripts (lab/vm/), with folders of the bench's own: its initramfs and
 # gen_init_cpio come from the bench's patched tree, not from out/boot.
 export BOOT_OUT=$bench_out/boot BOOT_TREE=${tree:-$bench_out/patched}
 mkdir -p "$bench_out"
@@ -75,7 +75,7 @@ tree_patched() {
 	if [ "$(cat "$bench_out/patched.series" 2>/dev/null)" != "$sum" ] ||
 		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
 		log "bench tree $t: the base + series/"
-		FORCE=1 "$LAB_TOP/lab/tree.sh" --tree "$t" >&2 ||
+		FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$t" >&2 ||
 			die "the series does not apply to the base; fix it (make tree) first"
 		echo "$sum" >"$bench_out/patched.series"
 	fi
@@ -84,12 +84,12 @@ tree_patched() {
 
 tree_base() {
 	local t=$bench_out/base
-	. "$LAB_OUT/base.env" 2>/dev/null || "$LAB_TOP/lab/base.sh" >&2
+	. "$LAB_OUT/base.env" 2>/dev/null || "$LAB_DIR/tree/base.sh" >&2
 	. "$LAB_OUT/base.env"
 	if [ "$(git -C "$t" rev-parse HEAD 2>/dev/null)" != "$BASE_COMMIT" ] ||
 		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
 		log "bench tree $t: the base alone"
-		FORCE=1 "$LAB_TOP/lab/tree.sh" --tree "$t" --upto 0 >&2 ||
+		FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$t" --upto 0 >&2 ||
 			die "could not make the base tree $t"
 	fi
 	echo "$t"
@@ -162,7 +162,7 @@ boot() {
 	esac
 	# shellcheck disable=SC1090
 	. "$bench_out/kernels/$name/kernel.env"
-	"$LAB_TOP/lab/boot/run.sh" --machine vtd --mode "$mode" --kernel "$KERNEL_IMAGE" \
+	"$LAB_DIR/vm/run.sh" --machine vtd --mode "$mode" --kernel "$KERNEL_IMAGE" \
 		--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" \
 		--workload "$here/guest.sh" --steps "$steps" --fio "$fio_s" --bench "$dma_s" \
 		--append "$bench_cmdline $extra lab.scen=$scen $scen_params" \

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Bench: the guest's side (busybox sh). run.sh puts this file in the
-# initramfs as /lab/workload and the boot lab's /init sources it as its step
+# initramfs as /lab/workload and the guests' /init sources it as its step
 # "script", so result() and param() are /init's. Every figure becomes one
 # "LAB <scenario> key=value ..." line; bench.sh collects them.
 #

@@ -5,7 +5,7 @@
     report.py --dir RESULTS   (RESULTS = $LAB_OUT/bench/results/<date>)
 
 Reads RESULTS/bench.env and every RESULTS/runs/<round>-<kind>-<kernel>/
-(run.env from lab/boot/run.sh plus the BENCH_* lines of bench.sh, and
+(run.env from lab/vm/run.sh plus the BENCH_* lines of bench.sh, and
 results.txt, the guest's "<what> key=value ..." lines). For each figure:
 the values of all rounds per kernel, their median, min and max, and the
 ratios of the medians patched/base and patched/6.12. Uses Debian's
@@ -441,7 +441,7 @@ def write_markdown(d, out, kernels, benv, charts, notices):
     g = meta["guests"]
     L = []
     L.append("# IOVA series bench: base 6.1, patched 6.1, 6.12 side by side\n")
-    L.append(f"- Machine: {meta['machine']} (the boot lab's VT-d machine, lab/boot/machines/vtd.sh)")
+    L.append(f"- Machine: {meta['machine']} (the VT-d machine, lab/vm/machines/vtd.sh)")
     L.append(f"- Accelerator: {', '.join(a.upper() for a in meta['accel'])}"
              + (" (software emulation: guest time is emulated; only ratios between kernels of"
                 " this run mean anything)" if "tcg" in meta["accel"] else ""))

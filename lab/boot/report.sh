@@ -16,7 +16,7 @@
 # the series' kselftest iommu/iova_rcache.sh passed (where the tree has it);
 # kmemleak found nothing; the kernel log has no WARNING, BUG, Oops, lockdep
 # or kmemleak report.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 run= label= results=
 while [ $# -gt 0 ]; do
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 	*) die "usage: report.sh --run DIR [--label TEXT] [--results FILE]" ;;
 	esac
 done
-[ -f "$run/run.env" ] || die "$run is not a run folder (no run.env): run lab/boot/run.sh first"
+[ -f "$run/run.env" ] || die "$run is not a run folder (no run.env): run lab/vm/run.sh first"
 # shellcheck disable=SC1091
 . "$run/run.env"
 [ -n "$label" ] || label="boot $MACHINE $MODE"

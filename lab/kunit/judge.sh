@@ -7,12 +7,12 @@
 # Prints one "PASS|FAIL|SKIP <suite>.<case>" line per case, as the kernel's
 # own KTAP parser reads the log (DIR/tools/testing/kunit/kunit.py parse),
 # then "FAIL kernel-log" when the log from the first KTAP line on holds a
-# report of the kernel's checkers (lab/splats.txt), and "FAIL kunit.py" when
+# report of the kernel's checkers (lab/lib/splats.txt), and "FAIL kunit.py" when
 # the run exited non-zero (--rc, kunit.py run's status) or the log holds no
 # result at all, without a failed case to show for it. Exits 1 when any line
-# is a FAIL. lab/kunit.sh judges its runs with it; lab/selftest/judges.sh
+# is a FAIL. lab/kunit/kunit.sh judges its runs with it; lab/check/selftest/judges.sh
 # feeds it recorded logs.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 logf= tree= rc=0
 while [ $# -gt 0 ]; do

@@ -10,7 +10,7 @@
 # failures with their context. Sections of the console: "boot" up to the
 # first scenario, then each scenario between its "LAB-STRESS begin|end"
 # markers. Exits 1 if a check failed.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 run= label= scenarios= results=
 while [ $# -gt 0 ]; do
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	*) die "usage: judge.sh --run DIR --label TEXT --scenarios LIST [--results FILE]" ;;
 	esac
 done
-[ -f "$run/run.env" ] || die "$run is not a run folder (no run.env): lab/stress.sh makes them"
+[ -f "$run/run.env" ] || die "$run is not a run folder (no run.env): lab/stress/stress.sh makes them"
 # shellcheck disable=SC1091
 . "$run/run.env"
 con=$run/console.log
@@ -48,7 +48,7 @@ field() {
 # line REGEX: the first line of results.txt that matches, or nothing.
 line() { grep -m 1 -e "$1" "$res" || true; }
 
-# The kernel's checkers (lab/splats.txt): WARN (lockdep, DMA-API debug and
+# The kernel's checkers (lab/lib/splats.txt): WARN (lockdep, DMA-API debug and
 # debugobjects reports are WARNs too), BUG (KASAN: "BUG: KASAN: ..."), Oops,
 # panics, the hung task detector, RCU stalls, nvme I/O timeouts.
 SPLATS=$(splat_re)

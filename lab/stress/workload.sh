@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# The stress lab's guest workload: /lab/workload, sourced by the boot lab's
-# /init (lab/boot/init: result, param, group_of, ktap_count come from
+# The stress lab's guest workload: /lab/workload, sourced by the guests'
+# /init (lab/vm/init: result, param, group_of, ktap_count come from
 # there). Runs the scenarios named by lab.scenarios=, in that order:
 #
 #   kunit     the iommu-dma suite that ran at boot (its fq_stress case is the
@@ -25,7 +25,7 @@
 # debug error count, and two kmemleak scans whose report is printed between
 # markers. "LAB-STRESS begin|end <scenario>" go to the kernel log
 # (/dev/kmsg), so the host can tell which scenario a splat on the console
-# belongs to. Results: "stress-*" lines (see lab/stress.sh for the checks).
+# belongs to. Results: "stress-*" lines (see lab/stress/stress.sh for the checks).
 
 S_SCENARIOS=$(param scenarios kunit,hotplug)
 S_CYCLES=$(param cycles 10)

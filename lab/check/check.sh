@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The lab's test command (make check). Stages, in order:
+#
+#  selftest    the lab's self-test: a base Debian moved outside the series
+#              checks green with a notice, one changed inside iova.c fails
+#              naming the patch (lab/check/selftest/base.sh); the KUnit judge
+#              gives recorded logs (clean, failed case, KASAN, lockdep,
+#              crash, timeout) their verdicts (lab/check/selftest/judges.sh);
+#  apply       the series applies to the base Debian serves now, and a tree
+#              made from the patch files exports back to the same bytes (a
+#              moved base is a NOTE, lab/check/applycheck.sh);
+#  checkpatch  checkpatch.pl --strict on every patch as it will be mailed;
+#  bisect      at every patch, the KUnit kernels build (UML, and x86_64 on an
+#              emulated VT-d, 4 vCPUs) and the suites that exist there pass;
+#              at the tip the x86_64 suites run once more with 64 vCPUs;
+#  gates       the last patch adds no W=1 or sparse warning to drivers/iommu/
+#              on x86_64 and arm64 (every patch: make check-all);
+#  deb         the configuration step of make deb works;
+#  roundtrip   git send-email to a local SMTP server, git am of the mails
+#              onto the base gives the series tree;
+#  boot        VT-d, lazy mode, real DMA, KUnit modules, kselftest;
+#  stress      the debug kernel (KASAN, lockdep, ...) through the flush-queue
+#              stress case and 10 CPU hotplug cycles under traffic;
+#  bench       one short boot of the bench's scenarios, every figure;
+#  mutants     each lab/mutants/diffs/*.diff breaks the series on purpose, and the
+#              tests it names must fail (MUTANTS=0 skips this stage);
+#  mainline    the mainline series (series/mainline, Linux 7.3): apply,
+#              checkpatch, bisect and roundtrip in a run of their own.
+#
+# Every check writes a "PASS|FAIL <name>" line to $LAB_OUT/check/results.
+# A stage's exit status is a result too: a stage that exits non-zero without
+# a FAIL line of its own gets "FAIL <stage>: exit N", and one that reports
+# fewer results than its plan gets "FAIL <stage>: N of M results", so a
+# stage that dies half-way cannot vanish from the count. The stages are
+# printed as KTAP (one test per stage, $LAB_OUT/check/ktap) before the last
+# line, "N passed, N failed". STAGES=a,b runs only those stages (for a
+# developer; make check runs them all).
+. "$(dirname "$0")/../lib/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$LAB_OUT/check
+results=$work/results
+mkdir -p "$work"
+: >"$results"
+: >"$work/stages"
+start=$(date +%s)
+# LEVEL=all (make check-all): the x86_64 suites at every patch, and the
+# stress, bench and mutant stages, each of which compiles kernels of its own.
+LEVEL=${LEVEL:-check}
+export LEVEL
+
+pass() { echo "PASS $*" >>"$results"; log "PASS $*"; }
+fail() { echo "FAIL $*" >>"$results"; log "FAIL $*"; }
+
+mapfile -t patches < <(series_patches)
+n=${#patches[@]}
+[ "$n" -gt 0 ] || die "no patch files in $SERIES_DIR"
+tree=$work/tree
+
+# Results cached by content. A stage, or one patch of the bisect, whose
+# inputs are byte for byte those of an earlier run that passed reuses that
+# run's lines, and a NOTE says so. The inputs: the patch files (all, or those
+# up to the patch), the lab files the stage uses (stage_files), the base
+# tarball's checksum and
+# the versions of gcc and QEMU. Only passing results are kept; FRESH=1 runs
+# everything again. The apply stage always runs (the later ones need its
+# tree), and a cold machine runs everything once.
+rcache=$LAB_CACHE/results
+mkdir -p "$rcache"
+tools_sum=$({ gcc --version 2>&1 | head -n 1; qemu-system-x86_64 --version 2>&1 | head -n 1; } | sha256sum | cut -c1-64)
+# The lab files a stage's results depend on, relative to lab/: the shared
+# library and the stage's own folder, the VM folder (or only its machine
+# definitions) for the stages that boot guests, so that editing the bench
+# does not make the bisect run again. Folders are taken whole.
+stage_files() {
+	local common="lib check/check.sh"
+	case $1 in
+	checkpatch) echo "$common send/mails.sh" ;;
+	bisect*) echo "$common kunit vm/vm.sh vm/machines" ;;
+	gates) echo "$common gates" ;;
+	deb) echo "$common deb" ;;
+	roundtrip) echo "$common roundtrip send/mails.sh send/maintainers.sh" ;;
+	boot) echo "$common boot vm" ;;
+	stress) echo "$common stress vm" ;;
+	bench) echo "$common bench vm" ;;
+	mutants) echo "$common mutants kunit vm/vm.sh vm/machines" ;;
+	*) echo "." ;;
+	esac
+}
+lab_sum() { # STAGE: checksum of the lab files the stage depends on
+	# shellcheck disable=SC2046
+	(cd "$LAB_TOP/lab" && find $(stage_files "$1") -type f ! -name '*.pyc' -print0 |
+		sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+}
+key() { # WHAT PATCH-FILE...: the content key of a result
+	local what=$1
+	shift
+	{
+		echo "$what $(lab_sum "${what%% *}") $tools_sum"
+		sed -n 's/^BASE_SHA256=//p' "$LAB_OUT/base.env" 2>/dev/null
+		cat "$@" /dev/null
+	} | sha256sum | cut -c1-40
+}
+# reuse KEY WHAT: append the lines of a passing run with this key, if any.
+reuse() {
+	local f=$rcache/$1
+	[ "${FRESH:-0}" != 1 ] && [ -s "$f" ] || return 1
+	cat "$f" >>"$results"
+	echo "NOTE $2: $(wc -l <"$f") results reused from a passing run of $(date -u -r "$f" '+%F %H:%M') UTC with the same inputs (FRESH=1 runs it again)" >>"$results"
+	log "$2: reused $(wc -l <"$f") results of a passing run with the same inputs"
+	touch "$f"
+}
+# keep KEY FILE: remember FILE's PASS lines under KEY when it has no FAIL.
+keep() {
+	if ! grep -q '^FAIL' "$2" && grep '^PASS' "$2" >"$rcache/$1.tmp"; then
+		mv "$rcache/$1.tmp" "$rcache/$1"
+	fi
+	rm -f "$rcache/$1.tmp"
+	# Results nobody asked for in 30 days go.
+	find "$rcache" -type f -mtime +30 -delete 2>/dev/null || true
+}
+
+# stage NAME PLAN CMD...: run one stage. PLAN is the number of PASS/FAIL
+# lines it must write at least. Its status and counts go to $work/stages.
+stage() {
+	local name=$1 plan=$2 rc=0 t0 before after own nfail lines k how
+	shift 2
+	# apply makes the tree every later stage works on: it always runs.
+	case ,${STAGES:-$name},$name in
+	*,"$name",* | *,apply) ;;
+	*) log "stage $name: not in STAGES=$STAGES, skipped"; printf '%s\t0\t0\t0\tskip\n' "$name" >>"$work/stages"; return 0 ;;
+	esac
+	t0=$(date +%s)
+	before=$(grep -c '^\(PASS\|FAIL\)' "$results" || true)
+	nfail=$(grep -c '^FAIL' "$results" || true)
+	lines=$(wc -l <"$results")
+	log "stage $name"
+	k=
+	case $name in
+	# apply makes the tree; bisect keeps its own, per patch; mainline is a
+	# check.sh of its own, with its own cached results.
+	apply | bisect | mainline) ;;
+	*) k=stage-$name-$(key "$name" "${patches[@]}" "$SERIES_BASE") ;;
+	esac
+	how=ran
+	if [ -n "$k" ] && reuse "$k" "stage $name"; then
+		how=reused
+	else
+		"$@" || rc=$?
+		if [ -n "$k" ] && [ "$rc" -eq 0 ]; then
+			tail -n +$((lines + 1)) "$results" >"$work/stage.lines"
+			keep "$k" "$work/stage.lines"
+		fi
+	fi
+	after=$(grep -c '^\(PASS\|FAIL\)' "$results" || true)
+	own=$((after - before))
+	if [ "$rc" -ne 0 ] && [ "$(grep -c '^FAIL' "$results" || true)" -eq "$nfail" ]; then
+		fail "$name: exit $rc without a FAIL line (see the log above)"
+		after=$((after + 1))
+	fi
+	if [ "$own" -lt "$plan" ]; then
+		fail "$name: $own of $plan planned results (a check did not run)"
+		after=$((after + 1))
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$((after - before))" \
+		"$(($(grep -c '^FAIL' "$results" || true) - nfail))" "$(($(date +%s) - t0))" "$how" >>"$work/stages"
+}
+
+apply() {
+	"$here/applycheck.sh" --tree "$tree" --results "$results"
+}
+
+checkpatch() {
+	local p b out
+	need_pkgs perl
+	"$LAB_DIR/send/mails.sh" --identity "Lab Check <lab-check@example.org>" --to "$work/mails" 2>/dev/null
+	for p in "${patches[@]}"; do
+		b=$(basename "$p")
+		out=$work/checkpatch-${b%.patch}.txt
+		# The base is an import of Debian's tarball, without upstream's
+		# history: the upstream commits the messages cite cannot be
+		# looked up in it (a maintainer's tree has them).
+		if (cd "$tree" && perl scripts/checkpatch.pl --strict --no-tree --ignore UNKNOWN_COMMIT_ID --showfile \
+			"$work/mails/$b") >"$out" 2>&1; then
+			pass "checkpatch --strict $b"
+		else
+			fail "checkpatch --strict $b"
+			{ grep -E '(ERROR|WARNING|CHECK):' -A3 "$out" || tail -5 "$out"; } | head -30 >&2
+		fi
+	done
+}
+
+# many ARCH: the suites of the tip on 64 CPUs (the build of the tip's run).
+many() {
+	local arch=$1 per k label="patch $n/$n $1 64 CPUs"
+	per=$work/kunit-$n-$arch-smp64.txt
+	k=bisect-smp64-$(key "bisect $arch smp64 ${SMP64_SUITES:-*}" "${patches[@]}")
+	: >"$per"
+	if reuse "$k" "$label"; then
+		:
+	elif "$LAB_DIR/kunit/kunit.sh" --arch "$arch" --smp 64 --tree "$tree" --build "$work/kunit-$arch" \
+		--filter "${SMP64_SUITES:-}" --results "$per" --label "$label"; then
+		cat "$per" >>"$results"
+		pass "$label: the KUnit suites of the tip pass"
+		echo "PASS $label: the KUnit suites of the tip pass" >>"$per"
+		keep "$k" "$per"
+	else
+		cp "$work/kunit-$arch/kunit.out" "$work/kunit-$n-$arch-smp64.out" 2>/dev/null || true
+		cat "$per" >>"$results"
+		fail "$label: the KUnit suites of the tip (log: $work/kunit-$n-$arch-smp64.out)"
+	fi
+}
+
+# At every patch: build and test; the cases of the last one are listed.
+# UML at every patch; x86_64 at the tip (make check-all: every patch, and
+# where UML has SMP, at the tip with 64 CPUs too).
+bisect() {
+	local commits=() c i=0 subj label arch per cases k lines
+	mapfile -t commits < <(git -C "$tree" rev-list --reverse "$(base_commit)..$SERIES_BRANCH")
+	for c in "${commits[@]}"; do
+		i=$((i + 1))
+		subj=$(git -C "$tree" log -1 --format=%s "$c")
+		git -C "$tree" checkout -q --detach "$c"
+		label="patch $i/$n"
+		if [ ! -f "$tree/drivers/iommu/.kunitconfig" ]; then
+			fail "$label um: no drivers/iommu/.kunitconfig to test with: $subj"
+			fail "$label x86_64: no drivers/iommu/.kunitconfig to test with: $subj"
+			continue
+		fi
+		for arch in um x86_64; do
+			# make check: x86_64 at the tip only (UML compiles and
+			# tests every patch), not at all where UML has SMP (the
+			# mainline series); make check-all: every patch.
+			if [ "$arch" = x86_64 ] && [ "$LEVEL" != all ] &&
+				{ [ "$i" -ne "$n" ] || [ "$uml_smp" = 1 ]; }; then
+				continue
+			fi
+			per=$work/kunit-$i-$arch.txt
+			k=bisect-$arch-$(key "bisect $arch $i $n" "${patches[@]:0:$i}")
+			reuse "$k" "$label $arch" && continue
+			lines=$(wc -l <"$results")
+			: >"$per"
+			if "$LAB_DIR/kunit/kunit.sh" --arch "$arch" --tree "$tree" --build "$work/kunit-$arch" \
+				--results "$per" --label "$label $arch"; then
+				cases=$(grep -c '^PASS' "$per" || true)
+				if [ "$i" -eq "$n" ]; then
+					cat "$per" >>"$results"
+				fi
+				pass "$label $arch: builds and passes its KUnit suites ($cases cases): $subj"
+				tail -n +$((lines + 1)) "$results" >"$work/stage.lines"
+				keep "$k" "$work/stage.lines"
+			else
+				cp "$work/kunit-$arch/kunit.out" "$work/kunit-$i-$arch.out" 2>/dev/null || true
+				grep '^FAIL' "$per" >>"$results" || true
+				fail "$label $arch: builds and passes its KUnit suites: $subj (log: $work/kunit-$i-$arch.out)"
+			fi
+		done
+	done
+	# The suites at the tip once more with 64 CPUs (users run them on
+	# servers with 64-256 CPUs): on UML where it has SMP (7.3: host
+	# threads, seconds), else on x86_64 with 64 vCPUs (same kernel as the
+	# 4-vCPU run, no emulated VT-d; make check-all runs both). The 6.1
+	# series' iommu-dma suite is left out for now: its flush-queue stress
+	# case, a thread per CPU on a space sized for 4, does not finish at 64
+	# vCPUs under TCG (to be sized from num_online_cpus()).
+	[ "$SERIES" != 6.1 ] || SMP64_SUITES=iommu-iova
+	if [ "$uml_smp" = 1 ]; then
+		many um
+		[ "$LEVEL" != all ] || many x86_64
+	else
+		many x86_64
+	fi
+	git -C "$tree" checkout -q "$SERIES_BRANCH"
+}
+
+selftest() {
+	local rc=0
+	"$here/selftest/base.sh" --tree "$tree" --results "$results" || rc=1
+	"$here/selftest/judges.sh" --tree "$tree" --results "$results" || rc=1
+	return $rc
+}
+
+stage selftest 10 selftest
+stage apply 2 apply
+# UML with SMP (7.3's) tests the per-CPU cases itself, at 4 and 64 CPUs.
+uml_smp=0
+if grep -q '^config SMP$' "$tree/arch/um/Kconfig" 2>/dev/null && [ "$(uname -m)" = x86_64 ]; then
+	uml_smp=1
+fi
+# The bisect's results: a line per patch and arch run, one per 64-CPU run.
+if [ "$LEVEL" = all ]; then
+	bisect_plan=$((2 * n + 1 + uml_smp))
+elif [ "$uml_smp" = 1 ]; then
+	bisect_plan=$((n + 1))
+else
+	bisect_plan=$((n + 2))
+fi
+if grep -q '^PASS series applies' "$results"; then
+	stage checkpatch "$n" checkpatch
+	stage bisect "$bisect_plan" bisect
+
+	# The later stages work on this same tree rather than each on a
+	# checkout of its own (1.5 GB each); each leaves it at the series' tip.
+	export LAB_SCRATCH_TREE=$tree
+	stage gates 2 "$LAB_DIR/gates/gates.sh" --tip --results "$results"
+	stage deb 8 "$LAB_DIR/deb/deb.sh" --config-only --results "$results"
+	stage roundtrip 6 "$LAB_DIR/roundtrip/roundtrip.sh" --results "$results"
+	stage boot 11 "$LAB_DIR/boot/boot.sh" --check --tree "$tree" --results "$results"
+	# Each of these compiles a kernel of its own (or, for the mutants, one
+	# per mutant): make check-all.
+	if [ "$LEVEL" = all ]; then
+		stage stress 3 "$LAB_DIR/stress/stress.sh" --check --tree "$tree" --results "$results"
+		stage bench 24 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
+		if [ "${MUTANTS:-1}" = 1 ]; then
+			stage mutants "$(find "$LAB_DIR/mutants/diffs" -name '*.diff' | wc -l)" \
+				"$LAB_DIR/mutants/mutants.sh" --results "$results"
+		fi
+	fi
+else
+	fail "the series does not apply: the stages after it did not run"
+fi
+
+# The mainline series (series/mainline, on Debian's linux-source-7.3), when
+# it has patches: the same stages that apply to it (the boot, stress, bench
+# and mutant labs are the 6.1 series' for now), in a run of its own whose
+# lines come here prefixed "mainline:". It caches its own results.
+mainline() {
+	local sub=$LAB_OUT/mainline/check/results rc=0
+	SERIES=mainline STAGES=apply,checkpatch,bisect,roundtrip "$here/check.sh" || rc=$?
+	[ -f "$sub" ] || return 1
+	sed -n 's/^\(PASS\|FAIL\|NOTE\) /\1 mainline: /p' "$sub" >>"$results"
+	return $rc
+}
+if [ "$SERIES" = 6.1 ] && [ -n "$(SERIES=mainline; SERIES_DIR=$LAB_TOP/series/mainline series_patches 2>/dev/null)" ]; then
+	nm=$(SERIES_DIR=$LAB_TOP/series/mainline series_patches | wc -l)
+	if [ "$LEVEL" = all ]; then
+		stage mainline $((3 * nm + 10)) mainline
+	else
+		stage mainline $((2 * nm + 9)) mainline
+	fi
+fi
+
+# KTAP: one test per stage, the slowest stages named.
+{
+	echo "KTAP version 1"
+	echo "1..$(wc -l <"$work/stages")"
+	awk -F'\t' '$5 == "skip" { printf "ok %d %s # SKIP not in STAGES\n", NR, $1; next }
+		{ printf "%s %d %s # %d results%s, %d failed, %d s\n",
+		($3 > 0 ? "not ok" : "ok"), NR, $1, $2, ($5 == "reused" ? " reused" : ""), $3, $4 }' "$work/stages"
+} >"$work/ktap"
+echo
+cat "$work/ktap"
+echo "# slowest stages: $(sort -t"$(printf '\t')" -k4,4nr "$work/stages" | head -n 3 |
+	awk -F'\t' '{ printf "%s%s %d s", (NR > 1 ? ", " : ""), $1, $4 }')"
+tally "$results" "$start"

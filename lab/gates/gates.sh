@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build gates: at every patch, drivers/iommu/ builds for x86_64 and arm64
+# (cross) with W=1 and sparse (C=1), and adds no warning that the base does
+# not have.
+#
+#   gates.sh [--arch x86_64|arm64] [--tip] [--results FILE]
+#
+# The configuration is the architecture's defconfig plus the IOMMU drivers
+# the series touches and its KUnit suites. At each point every object of
+# drivers/iommu/ is rebuilt (ccache makes unchanged files cheap and replays
+# their warnings), so each point yields the complete list of warnings.
+# Warnings are compared without line numbers, as a multiset, against the
+# base. --tip checks only the last patch (the cheaper gate of make check).
+. "$(dirname "$0")/../lib/lib.sh"
+. "$LAB_DIR/lib/kbuild.sh"
+
+arches=(x86_64 arm64)
+tip=0
+results=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arches=("$2"); shift 2 ;;
+	--tip) tip=1; shift ;;
+	--results) results=$2; shift 2 ;;
+	*) die "usage: gates.sh [--arch x86_64|arm64] [--tip] [--results FILE]" ;;
+	esac
+done
+
+need_pkgs gcc make flex bison bc libelf-dev libssl-dev sparse ccache
+work=$LAB_OUT/gates
+# make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
+tree=${LAB_SCRATCH_TREE:-$work/tree}
+FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$tree" >/dev/null
+base=$(base_commit)
+mapfile -t commits < <(git -C "$tree" rev-list --reverse "$base..$SERIES_BRANCH")
+n=${#commits[@]}
+points=("$base")
+if [ "$tip" = 1 ]; then
+	points+=("${commits[n - 1]}")
+else
+	points+=("${commits[@]}")
+fi
+
+record() {
+	if [ -n "$results" ]; then echo "$1 $2" >>"$results"; fi
+	log "$1 $2"
+}
+
+failed=0
+for arch in "${arches[@]}"; do
+	case $arch in
+	x86_64) defconfig=x86_64_defconfig
+		opts=(INTEL_IOMMU AMD_IOMMU IRQ_REMAP) ;;
+	arm64) need_pkgs gcc-aarch64-linux-gnu
+		defconfig=defconfig
+		opts=(ARM_SMMU ARM_SMMU_V3) ;;
+	*) die "--arch must be x86_64 or arm64" ;;
+	esac
+	# The configuration is not the guest kernel's (kbuild_config): the
+	# arch's defconfig with options switched on by scripts/config, remade
+	# at every point; the make is the lab's (lab/lib/kbuild.sh).
+	kbuild_init "$tree" "$arch"
+	out=$work/$arch
+	mk=(kmake O="$out" -j"$JOBS")
+	i=0
+	for c in "${points[@]}"; do
+		git -C "$tree" checkout -q --detach "$c"
+		if [ "$c" = "$base" ]; then
+			point=base
+		else
+			i=$(git -C "$tree" rev-list --count "$base..$c")
+			point="patch $i/$n"
+		fi
+		# (Re)configure at every point: a patch may add Kconfig options.
+		mkdir -p "$out"
+		"${mk[@]}" -s "$defconfig" >/dev/null
+		args=()
+		for o in "${opts[@]}" DEBUG_FS KUNIT IOMMU_IOVA_KUNIT_TEST IOMMU_DMA_KUNIT_TEST; do
+			args+=(--enable "$o")
+		done
+		"$tree/scripts/config" --file "$out/.config" "${args[@]}"
+		"${mk[@]}" -s olddefconfig >/dev/null
+		if ! "${mk[@]}" -s prepare >"$out/prepare.log" 2>&1; then
+			tail -20 "$out/prepare.log" >&2
+			record FAIL "gate $arch $point: make prepare"
+			failed=1
+			continue
+		fi
+		find "$out/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
+		logf=$work/$arch-${point//[ \/]/-}.log
+		if ! "${mk[@]}" W=1 C=1 drivers/iommu/ >"$logf" 2>&1; then
+			grep -E 'error' "$logf" | head -20 >&2
+			record FAIL "gate $arch $point: drivers/iommu/ builds with W=1 C=1 ($logf)"
+			failed=1
+			continue
+		fi
+		# file: warning text, without line and column, one per line
+		grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$logf" |
+			sed -E 's/^([^:]+):[0-9]+:([0-9]+:)? /\1: /; s|^\.\./tree/||; s|^'"$tree"'/||' |
+			sort >"$logf.warnings"
+		if [ "$point" = base ]; then
+			cp "$logf.warnings" "$work/$arch-base.warnings"
+			log "gate $arch base: $(wc -l <"$logf.warnings") warnings in drivers/iommu/ (W=1 C=1)"
+			continue
+		fi
+		new=$(comm -13 "$work/$arch-base.warnings" "$logf.warnings")
+		if [ -z "$new" ]; then
+			record PASS "gate $arch $point: drivers/iommu/ builds with W=1 C=1, no new warning"
+		else
+			printf '%s\n' "$new" >&2
+			record FAIL "gate $arch $point: new W=1/sparse warnings ($logf)"
+			failed=1
+		fi
+	done
+done
+git -C "$tree" checkout -q "$SERIES_BRANCH"
+exit $failed

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Stage "kunit": build a kernel from a tree and run the series' suites.
+#
+#   kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR]
+#            [--build DIR] [--results FILE] [--label TEXT]
+#
+# Runs tools/testing/kunit/kunit.py from the tree with the series' own
+# drivers/iommu/.kunitconfig (6.1's kunit.py would otherwise read the one in
+# the build folder), plus the lab's debug options: lockdep, debugobjects for
+# timers and work items, and slab poisoning. On UML (one CPU: NR_CPUS=1 in
+# 6.1) that covers drivers/iommu/iova.c. --arch=x86_64 adds lab/kunit/
+# x86_64.config (SMP, many CPUs), the IOMMU_DMA suite and the kernel options
+# of its machines, and boots the kernel under qemu-system-x86_64 on the VT-d
+# machine (lab/vm/machines/vtd.sh, its KUnit variant: q35 with an emulated
+# VT-d) with four vCPUs, with software emulation (TCG): the /dev/kvm of
+# these machines is not a full KVM. --smp N (x86_64) boots N vCPUs instead;
+# above 4, on the q35 machine without an IOMMU (lab/vm/machines/q35.sh: the
+# suites need none, and VT-d's start-up with 64 vCPUs takes minutes under
+# TCG). The kernel is the same for every N: it has the options of both
+# machines. kunit.py's --qemu_config file is written into the build folder
+# from the machine's definition.
+# On UML, --smp N needs a tree whose UML has SMP (not 6.1's; 7.3 has it,
+# for the mainline series): the kernel is built with CONFIG_SMP and 64 CPUs
+# at most and started with ncpus=N (default 4), each CPU a host thread, no
+# emulation. 6.1's UML has one CPU, and --smp is refused there.
+# --filter GLOB runs only the suites kunit.py's filter_glob matches. A kernel log with a WARNING,
+# BUG, lockdep or debugobjects report fails the run even when every case
+# passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$LAB_DIR/lib/kbuild.sh"
+. "$LAB_DIR/vm/vm.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+tree=$TREE
+arch=um
+smp=
+filter=
+build=
+results=
+label=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--filter) filter=$2; shift 2 ;;
+	--tree) tree=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--label) label=$2; shift 2 ;;
+	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
+	esac
+done
+case $arch in
+um|x86_64) ;;
+*) die "--arch must be um or x86_64, not '$arch'" ;;
+esac
+[ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
+# UML with SMP: the tree's UML has it and the host's subarchitecture too.
+uml_smp=0
+if [ "$arch" = um ] && grep -q '^config SMP$' "$tree/arch/um/Kconfig" 2>/dev/null &&
+	[ "$(uname -m)" = x86_64 ]; then
+	uml_smp=1
+fi
+case $smp in
+'') smp=4; [ "$arch" = x86_64 ] || [ "$uml_smp" = 1 ] || smp=1 ;;
+[1-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-6]) ;;
+*) die "--smp takes a number of CPUs from 1 to 256, not '$smp'" ;;
+esac
+if [ "$arch" = um ] && [ "$smp" != 1 ]; then
+	[ "$uml_smp" = 1 ] || die "--smp $smp: this tree's UML has one CPU (UML gained SMP after 6.1); use --arch x86_64"
+	[ "$smp" -le 64 ] || die "--smp $smp: UML has 64 CPUs at most; use --arch x86_64"
+fi
+[ -n "$build" ] || build=$LAB_OUT/kunit-$arch
+mkdir -p "$build"
+build=$(cd "$build" && pwd)	# kunit.py runs in the tree
+[ -n "$label" ] || label=$arch
+
+tree=$(cd "$tree" && pwd)	# kunit.py runs in the tree
+kconf=$tree/drivers/iommu/.kunitconfig
+[ -f "$kconf" ] || die "$kconf is missing: the series adds it in its first patch"
+need_pkgs gcc make flex bison bc python3 ccache
+[ "$arch" = um ] || need_pkgs qemu-system-x86 libelf-dev
+
+# qemu_config MACHINE [QEMU-ARG...]: kunit.py's --qemu_config file, a Python
+# module like the tree's tools/testing/kunit/qemu_configs/x86_64.py, for the
+# KUnit variant of a lab machine (MACHINE_KUNIT_* of lab/vm/machines/
+# MACHINE.sh), under TCG, with any QEMU-ARGs after the machine's own. Its
+# kconfig has the options of both machines the x86_64 KUnit kernel boots on
+# (vtd, q35): the kernel is the same whichever runs it.
+qemu_config() {
+	local m=$1 f a kconfig params=
+	shift
+	kconfig=$(for a in vtd q35; do
+		f=$(machine_file "$a")
+		# shellcheck disable=SC1090
+		(. "$f" && printf '%s\n' "${MACHINE_KUNIT_KCONFIG[@]}")
+	done | awk '!seen[$0]++')
+	f=$(machine_file "$m")
+	# shellcheck disable=SC1090
+	. "$f"
+	for a in "${MACHINE_KUNIT_ARGS[@]}" -accel tcg,thread=multi "$@"; do
+		case $a in *[\'\\]*) die "$f: a QEMU argument with a quote or a backslash: $a" ;; esac
+		params="$params${params:+, }'$a'"
+	done
+	cat <<EOF
+# Written by lab/kunit/kunit.sh from lab/vm/machines/$m.sh (its KUnit
+# variant). kunit.py loads it and resolves the import below.
+from ..qemu_config import QemuArchParams
+
+QEMU_ARCH = QemuArchParams(linux_arch='x86_64',
+			   kconfig='''
+$kconfig''',
+			   qemu_arch='x86_64',
+			   kernel_path='arch/x86/boot/bzImage',
+			   kernel_command_line='$MACHINE_KUNIT_CMDLINE',
+			   extra_qemu_params=[$params])
+EOF
+}
+
+# The lab's debug options, on top of the series' .kunitconfig.
+debug_opts=(
+	CONFIG_DEBUG_KERNEL=y
+	CONFIG_DEBUG_FS=y
+	CONFIG_PROVE_LOCKING=y
+	CONFIG_DEBUG_OBJECTS=y
+	CONFIG_DEBUG_OBJECTS_FREE=y
+	CONFIG_DEBUG_OBJECTS_TIMERS=y
+	CONFIG_DEBUG_OBJECTS_WORK=y
+	CONFIG_SLUB_DEBUG_ON=y
+)
+archargs=()
+if [ "$arch" = x86_64 ]; then
+	debug_opts+=(CONFIG_DEBUG_ATOMIC_SLEEP=y)
+	# The IOMMU_DMA suite exists from the patch that adds it on.
+	if grep -q '^config IOMMU_DMA_KUNIT_TEST$' "$tree/drivers/iommu/Kconfig"; then
+		debug_opts+=(CONFIG_IOMMU_DMA_KUNIT_TEST=y)
+	fi
+	machine=vtd qemu_extra=()
+	# 64 vCPUs need more memory than kunit.py's 1 GiB (-m 1024).
+	[ "$smp" -le 4 ] || { machine=q35; qemu_extra=(-m 2048); }
+	qemu_config "$machine" "${qemu_extra[@]}" >"$build/qemu_config_$machine.py"
+	archargs=(--arch=x86_64 --qemu_config="$build/qemu_config_$machine.py"
+		--qemu_args="-smp $smp" --kunitconfig="$here/x86_64.config")
+	# Many vCPUs under TCG: a fixed loops-per-jiffy spares every secondary
+	# CPU its delay calibration (minutes in all); udelay() only gets less
+	# exact.
+	[ "$smp" -le 4 ] || archargs+=(--kernel_args=lpj=10000000)
+	log "$label: qemu-system-x86_64 ($machine, $smp vCPUs) with TCG (software emulation); KVM is not used"
+fi
+if [ "$uml_smp" = 1 ]; then
+	debug_opts+=(CONFIG_SMP=y CONFIG_NR_CPUS=64)
+	archargs=(--kernel_args="ncpus=$smp")
+	log "$label: UML with $smp CPUs (host threads)"
+fi
+[ -z "$filter" ] || archargs+=("$filter")
+kadd=()
+for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
+
+# kunit.py configures and builds (with the lab's build metadata and ccache
+# settings: lab/lib/kbuild.sh).
+kbuild_env "$tree"
+
+json=$build/results.json
+rm -f "$json"
+cmd=(python3 tools/testing/kunit/kunit.py run
+	--kunitconfig="$kconf" "${archargs[@]}" "${kadd[@]}"
+	--build_dir="$build" --jobs="$JOBS" --timeout=$((600 + 15 * smp))
+	--make_options="CC=ccache gcc" --json="$json")
+log "$label: ${cmd[*]}"
+set +e
+(cd "$tree" && "${cmd[@]}") >"$build/kunit.out" 2>&1
+rc=$?
+set -e
+
+# The verdict, from the kernel log alone (lab/kunit/judge.sh: the kernel's
+# KTAP parser, the checkers' reports of lab/lib/splats.txt, kunit.py's status).
+rows=$build/cases.txt
+"$here/judge.sh" --log "$build/test.log" --tree "$tree" --rc "$rc" >"$rows" 2>"$build/judge.err" || true
+splats=$(sed -n 's/^  kernel log: //p' "$build/judge.err")
+pass=$(grep -c '^PASS' "$rows" || true)
+fail=$(grep -c '^FAIL' "$rows" || true)
+if [ -n "$results" ]; then
+	awk -v l="$label" '{ r = $1; sub(/^[A-Z]+ /, ""); print r " " l ": " $0 }' "$rows" >>"$results"
+fi
+
+if [ "$fail" -ne 0 ] || [ "$pass" -eq 0 ]; then
+	tail -n 40 "$build/kunit.out" >&2
+	if [ -n "$splats" ]; then
+		printf '[lab] the kernel log (%s) reports:\n%s\n' "$build/test.log" "$splats" >&2
+	fi
+	log "$label: KUnit FAILED ($pass passed, $fail failed, kunit.py exit $rc; full output in $build/kunit.out)"
+	exit 1
+fi
+grep -E '^\[..:..:..\] (Testing complete|Elapsed time)' "$build/kunit.out" >&2 || true
+log "$label: KUnit $pass passed, 0 failed"
