@@ -23,7 +23,7 @@
 # On UML, --smp N needs a tree whose UML has SMP (not 6.1's; 7.3 has it,
 # for the mainline series): the kernel is built with CONFIG_SMP and 64 CPUs
 # at most and started with ncpus=N (default 4), each CPU a host thread, no
-# emulation. 6.1's UML has one CPU, and --smp is refused there.
+# emulation, in seccomp mode and with slab debugging minus user tracking. 6.1's UML has one CPU, and --smp is refused there.
 # --filter GLOB runs only the suites kunit.py's filter_glob matches. A kernel log with a WARNING,
 # BUG, lockdep or debugobjects report fails the run even when every case
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
@@ -151,7 +151,12 @@ if [ "$arch" = x86_64 ]; then
 fi
 if [ "$uml_smp" = 1 ]; then
 	debug_opts+=(CONFIG_SMP=y CONFIG_NR_CPUS=64)
+	# More than one CPU needs UML's seccomp mode (ptrace mode refuses
+	# SMP; the only user space here is the kernel's own). Slab debugging
+	# without user tracking: saving a stack trace while a secondary CPU's
+	# host thread starts crashes UML ("Segfault with no mm", 7.3.4).
 	archargs=(--kernel_args="ncpus=$smp")
+	[ "$smp" = 1 ] || archargs+=(--kernel_args=seccomp=on --kernel_args=slab_debug=FZP)
 	log "$label: UML with $smp CPUs (host threads)"
 fi
 [ -z "$filter" ] || archargs+=("$filter")
