@@ -230,10 +230,11 @@ bisect() {
 		fi
 		for arch in um x86_64; do
 			# make check: x86_64 at the tip only (UML compiles and
-			# tests every patch), not at all where UML has SMP (the
-			# mainline series); make check-all: every patch.
+			# tests every patch), and where UML has SMP (the mainline
+			# series) only for the suites UML cannot run (dma-iommu:
+			# no IOMMU_DMA on UML); make check-all: every patch.
 			if [ "$arch" = x86_64 ] && [ "$LEVEL" != all ] &&
-				{ [ "$i" -ne "$n" ] || [ "$uml_smp" = 1 ]; }; then
+				{ [ "$i" -ne "$n" ] || [ "$x86_tip" = 0 ]; }; then
 				continue
 			fi
 			per=$work/kunit-$i-$arch.txt
@@ -288,13 +289,17 @@ uml_smp=0
 if grep -q '^config SMP$' "$tree/arch/um/Kconfig" 2>/dev/null && [ "$(uname -m)" = x86_64 ]; then
 	uml_smp=1
 fi
+# x86_64 at the tip in make check: always without UML SMP; with it, when
+# the tip has a suite UML cannot run.
+x86_tip=1
+if [ "$uml_smp" = 1 ] && ! grep -q '^config IOMMU_DMA_KUNIT_TEST$' "$tree/drivers/iommu/Kconfig" 2>/dev/null; then
+	x86_tip=0
+fi
 # The bisect's results: a line per patch and arch run, one per 64-CPU run.
 if [ "$LEVEL" = all ]; then
 	bisect_plan=$((2 * n + 1 + uml_smp))
-elif [ "$uml_smp" = 1 ]; then
-	bisect_plan=$((n + 1))
 else
-	bisect_plan=$((n + 2))
+	bisect_plan=$((n + x86_tip + 1))
 fi
 if grep -q '^PASS series applies' "$results"; then
 	stage checkpatch "$n" checkpatch

@@ -191,19 +191,26 @@ else
 	fail "the mails are [PATCH 0/$n]..[PATCH $n/$n], each patch a reply to the cover letter: ${problems[*]}"
 fi
 
+# The Cc: trailers of a patch's message (e.g. stable@ on a fix), which git
+# send-email adds to that mail's recipients, as a maintainer expects.
+trailer_cc() {
+	awk 'b == 0 && /^$/ { b = 1; next } b && /^---$/ { exit }
+		b && /^Cc: / { sub(/^Cc: /, ""); print }' "$1" | paste -sd, -
+}
 problems=()
 for f in "${got[@]}"; do
 	b=$(basename "$f")
+	extra=$(trailer_cc "$f")
 	[ "$(addr_set "$(hdr "$f" To)")" = "$want_to" ] || problems+=("$b To: $(hdr "$f" To)")
-	[ "$(addr_set "$(hdr "$f" Cc)")" = "$want_cc" ] || problems+=("$b Cc: $(hdr "$f" Cc)")
+	[ "$(addr_set "$(hdr "$f" Cc)")" = "$(addr_set "$cc_raw" "$extra")" ] || problems+=("$b Cc: $(hdr "$f" Cc)")
 	[ "$(addr_set "$(hdr "$f" From)")" = "lab-check@example.org" ] || problems+=("$b From: $(hdr "$f" From)")
 	rcpt=$(sed -n "s/^$b MAIL FROM:<[^>]*> RCPT TO://p" "$work/inbox/envelopes.txt" | tr -d '<>')
-	[ "$(addr_set "$rcpt")" = "$want_all" ] || problems+=("$b envelope recipients: $rcpt")
+	[ "$(addr_set "$rcpt")" = "$(addr_set "$to_raw" "$cc_raw" "$extra")" ] || problems+=("$b envelope recipients: $rcpt")
 done
 if [ -z "$want_to" ]; then
 	fail "To and Cc of the mails are those of .b4-config: .b4-config has no recipients"
 elif [ ${#problems[@]} -eq 0 ]; then
-	pass "To and Cc of the mails are those of .b4-config, the sender not copied"
+	pass "To and Cc of the mails are those of .b4-config (and a patch's own Cc: trailers), the sender not copied"
 else
 	fail "To and Cc of the mails are those of .b4-config: ${problems[*]}"
 fi
