@@ -165,7 +165,7 @@ for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
 
 # kunit.py configures and builds (with the lab's build metadata and ccache
 # settings: lab/lib/kbuild.sh).
-kbuild_env "$tree"
+kbuild_env "$tree" "$build"
 
 json=$build/results.json
 rm -f "$json"

@@ -16,12 +16,25 @@
 #   kbuild_kernel LABEL OUT BUILD     kernel + modules into OUT
 #   kbuild_dma_map_benchmark LABEL OUT   the static dma_map_benchmark
 
-# kbuild_env TREE: stable build metadata and paths, so that ccache reuses
-# objects across runs and across trees (init/version.o and friends too).
+# kbuild_env TREE [BUILD]: stable build metadata and paths, so that ccache
+# reuses objects across runs and across trees (init/version.o and friends
+# too). ccache makes the absolute paths under its base folder relative to
+# the compiler's folder, which is BUILD for an O= build: with BUILD given,
+# the base is the deepest folder holding both, so that a clone elsewhere
+# with the same layout (tree and build side by side, as in make check)
+# hits the same objects; the build folder's own include paths would
+# otherwise make every object a miss.
 kbuild_env() {
+	local base=$1
+	if [ -n "${2:-}" ]; then
+		while [ -n "$base" ] && [ "${2#"$base"/}" = "$2" ]; do
+			base=${base%/*}
+		done
+		[ -n "$base" ] || base=$1
+	fi
 	export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970"
 	export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
-	export CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
+	export CCACHE_BASEDIR=$base CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 }
 
 # kbuild_init TREE ARCH: kbuild_env TREE, and for the lab arch ARCH (x86_64,
