@@ -204,13 +204,14 @@ for f in "${got[@]}"; do
 	[ "$(addr_set "$(hdr "$f" To)")" = "$want_to" ] || problems+=("$b To: $(hdr "$f" To)")
 	[ "$(addr_set "$(hdr "$f" Cc)")" = "$(addr_set "$cc_raw" "$extra")" ] || problems+=("$b Cc: $(hdr "$f" Cc)")
 	[ "$(addr_set "$(hdr "$f" From)")" = "lab-check@example.org" ] || problems+=("$b From: $(hdr "$f" From)")
+	! grep -q "^$LAB_NAME (\|$LAB_EMAIL" "$f" || problems+=("$b names the placeholder author $LAB_NAME")
 	rcpt=$(sed -n "s/^$b MAIL FROM:<[^>]*> RCPT TO://p" "$work/inbox/envelopes.txt" | tr -d '<>')
 	[ "$(addr_set "$rcpt")" = "$(addr_set "$to_raw" "$cc_raw" "$extra")" ] || problems+=("$b envelope recipients: $rcpt")
 done
 if [ -z "$want_to" ]; then
 	fail "To and Cc of the mails are those of .b4-config: .b4-config has no recipients"
 elif [ ${#problems[@]} -eq 0 ]; then
-	pass "To and Cc of the mails are those of .b4-config (and a patch's own Cc: trailers), the sender not copied"
+	pass "To and Cc of the mails are those of .b4-config (and a patch's own Cc: trailers), the sender not copied, no placeholder author"
 else
 	fail "To and Cc of the mails are those of .b4-config: ${problems[*]}"
 fi

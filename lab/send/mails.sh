@@ -42,6 +42,10 @@ for i, line in enumerate(lines):
             in_hdr = False
         out.append(line)
         continue
+    # The cover letter's shortlog groups the patches under their author.
+    lab_name, name = lab.split(" <")[0], ident.split(" <")[0]
+    if cover and line.startswith(lab_name + " (") and line.endswith("):"):
+        line = name + line[len(lab_name):]
     if not cover and not signed and line == "---":
         # Trailers form the last paragraph of the message.
         last = out[-1] if out else ""
