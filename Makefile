@@ -40,7 +40,7 @@ kunit-x86:
 	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
 
-## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch, gates, deb config, mail round trip, boot, stress, bench smoke, mutants (STAGES=a,b: only those)
+## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch (x86_64 at the tip), deb config, mail round trip, and the same for the mainline series (README: what runs where; STAGES=a,b: only those)
 check:
 	@$(LAB)/check/check.sh
 
