@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Mutation check (make mutants): every test must fail when the behaviour it
-# names is broken. Each lab/mutants/diffs/*.diff breaks the series on purpose and
+# names is broken. Each lab/mutants/diffs/*.diff (diffs-mainline/ for
+# SERIES=mainline) breaks the series on purpose and
 # names, in an "Expect:" line, the KUnit cases that must then fail (a
 # mutant without one is an error: nothing would be asked to catch it)
 # ("kernel-log" for a splat of the kernel's own checkers), and in an "Arch:"
@@ -26,7 +27,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 mutants=("$@")
-[ ${#mutants[@]} -gt 0 ] || mapfile -t mutants < <(ls "$here"/diffs/*.diff)
+# The 6.1 series' mutants are in diffs/, the mainline series' in diffs-mainline/.
+diffs=$here/diffs
+[ "$SERIES" != mainline ] || diffs=$here/diffs-mainline
+[ ${#mutants[@]} -gt 0 ] || mapfile -t mutants < <(ls "$diffs"/*.diff)
 for i in "${!mutants[@]}"; do mutants[$i]=$(realpath "${mutants[$i]}"); done
 
 FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$tree" >/dev/null 2>&1 || "$LAB_DIR/tree/tree.sh" --tree "$tree"
