@@ -35,7 +35,7 @@ kunit:
 	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch um $(if $(SMP),--smp $(SMP))
 
-## kunit-x86: the same on x86_64 under QEMU (q35, emulated VT-d, 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs (above 4 without the VT-d)
+## kunit-x86: the same on x86_64 under QEMU (microvm without an IOMMU: the suites use fake domains; 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs
 kunit-x86:
 	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))

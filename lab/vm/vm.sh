@@ -26,7 +26,7 @@ BOOT_TREE=${BOOT_TREE:-$BOOT_OUT/tree}
 # and, for the machines KUnit runs on (lab/kunit/kunit.sh writes kunit.py's
 # --qemu_config from them), a KUnit variant:
 #   MACHINE_KUNIT_ARGS, MACHINE_KUNIT_CMDLINE, MACHINE_KUNIT_KCONFIG
-# A machine without MACHINE_ARGS (q35) is KUnit's only and cannot be booted
+# A machine without MACHINE_ARGS (microvm) is KUnit's only and cannot be booted
 # by run.sh.
 
 # machine_file NAME: the definition of a machine; dies naming those there are.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Self-test of the lab: what make check does when Debian moves the base.
 #
-#   selftest/base.sh --tree DIR --results FILE
+#   selftest/base.sh --results FILE
 #
 # Builds two bases from the tarball the lab uses now, each differing in one
 # file, imports them as the lab imports any base, and runs lab/check/applycheck.sh
@@ -18,16 +18,14 @@
 . "$(dirname "$0")/../../lib/lib.sh"
 
 lab=$LAB_DIR
-tree=
 results=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--tree) tree=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
-	*) die "usage: selftest/base.sh --tree DIR --results FILE" ;;
+	*) die "usage: selftest/base.sh --results FILE" ;;
 	esac
 done
-[ -n "$tree" ] && [ -n "$results" ] || die "usage: selftest/base.sh --tree DIR --results FILE"
+[ -n "$results" ] || die "usage: selftest/base.sh --results FILE"
 pass() { echo "PASS lab selftest: $*" >>"$results"; log "PASS lab selftest: $*"; }
 fail() { echo "FAIL lab selftest: $*" >>"$results"; log "FAIL lab selftest: $*"; }
 
@@ -85,7 +83,7 @@ run_variant() {
 	local name=$1
 	LAB_OUT=$LAB_OUT/selftest-$name BASE_TARBALL=$cache/$name.tar \
 		BASE_DEBIAN_VERSION="$BASE_DEBIAN_VERSION+selftest.$name" BASE_ALTERNATE=$real_repo \
-		"$lab/check/applycheck.sh" --tree "$tree" --results "$LAB_OUT/selftest-$name/results"
+		"$lab/check/applycheck.sh" --tree "$LAB_OUT/selftest-$name/tree" --results "$LAB_OUT/selftest-$name/results"
 }
 for name in moved conflict; do
 	rm -rf "$LAB_OUT/selftest-$name"
@@ -93,8 +91,15 @@ for name in moved conflict; do
 	: >"$LAB_OUT/selftest-$name/results"
 done
 
+# The two variants at once, each with a work tree of its own (an import
+# and an apply each: mostly git, a core each).
+run_variant moved >"$LAB_OUT/selftest-moved/log" 2>&1 &
+moved_pid=$!
+run_variant conflict >"$LAB_OUT/selftest-conflict/log" 2>&1 &
+conflict_pid=$!
+
 # 1. A base that moved outside the series: green, with the notice.
-if run_variant moved >"$LAB_OUT/selftest-moved/log" 2>&1; then rc=0; else rc=$?; fi
+if wait "$moved_pid"; then rc=0; else rc=$?; fi
 r=$LAB_OUT/selftest-moved/results
 if [ "$rc" -eq 0 ] && ! grep -q '^FAIL' "$r" && grep -q '^NOTE base moved: .*6\.1.*selftest\.moved' "$r" &&
 	grep -q '^PASS export of the fresh tree applies back onto the new base' "$r"; then
@@ -104,7 +109,7 @@ else
 fi
 
 # 2. A base changed where the series works: red, naming the patch and hunk.
-if run_variant conflict >"$LAB_OUT/selftest-conflict/log" 2>&1; then rc=0; else rc=$?; fi
+if wait "$conflict_pid"; then rc=0; else rc=$?; fi
 lg=$LAB_OUT/selftest-conflict/log
 if [ "$rc" -ne 0 ] && grep -q "patch $first does not apply to Linux" "$lg" &&
 	grep -qF "changed by the lab self-test" "$lg" && grep -q 'git am --continue' "$lg"; then
@@ -112,3 +117,6 @@ if [ "$rc" -ne 0 ] && grep -q "patch $first does not apply to Linux" "$lg" &&
 else
 	fail "a base changed in drivers/iommu/iova.c fails naming $first, its hunk and what to do (exit $rc; see $lg)"
 fi
+# The trees go when both passed (1.5 GB each); a failure keeps them.
+grep -q "^FAIL lab selftest: a base changed" "$results" ||
+	rm -rf "$LAB_OUT/selftest-moved/tree" "$LAB_OUT/selftest-conflict/tree"
