@@ -333,7 +333,9 @@ if grep -q '^PASS series applies' "$results"; then
 		stage stress 3 "$LAB_DIR/stress/stress.sh" --check --tree "$tree" --results "$results"
 		stage bench 24 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
 		if [ "${MUTANTS:-1}" = 1 ]; then
-			stage mutants "$(find "$LAB_DIR/mutants/diffs" -name '*.diff' | wc -l)" \
+			mdir=$LAB_DIR/mutants/diffs
+			[ "$SERIES" != mainline ] || mdir=$LAB_DIR/mutants/diffs-mainline
+			stage mutants "$(find "$mdir" -name '*.diff' | wc -l)" \
 				"$LAB_DIR/mutants/mutants.sh" --results "$results"
 		fi
 	fi
@@ -342,12 +344,16 @@ else
 fi
 
 # The mainline series (series/mainline, on Debian's linux-source-7.3), when
-# it has patches: the same stages that apply to it (the boot, stress, bench
-# and mutant labs are the 6.1 series' for now), in a run of its own whose
-# lines come here prefixed "mainline:". It caches its own results.
+# it has patches: the same stages that apply to it (the boot, stress and
+# bench labs are the 6.1 series' for now; make check-all adds its mutants),
+# in a run of its own whose lines come here prefixed "mainline:". It caches
+# its own results.
 mainline() {
 	local sub=$LAB_OUT/mainline/check/results rc=0
-	SERIES=mainline STAGES=apply,checkpatch,bisect,roundtrip "$here/check.sh" || rc=$?
+	local stages=apply,checkpatch,bisect,roundtrip
+	# make check-all: its mutants too (lab/mutants/diffs-mainline).
+	[ "$LEVEL" != all ] || [ "${MUTANTS:-1}" != 1 ] || stages=$stages,mutants
+	SERIES=mainline STAGES=$stages "$here/check.sh" || rc=$?
 	[ -f "$sub" ] || return 1
 	sed -n 's/^\(PASS\|FAIL\|NOTE\) /\1 mainline: /p' "$sub" >>"$results"
 	return $rc
@@ -355,7 +361,9 @@ mainline() {
 if [ "$SERIES" = 6.1 ] && [ -n "$(SERIES=mainline; SERIES_DIR=$LAB_TOP/series/mainline series_patches 2>/dev/null)" ]; then
 	nm=$(SERIES_DIR=$LAB_TOP/series/mainline series_patches | wc -l)
 	if [ "$LEVEL" = all ]; then
-		stage mainline $((3 * nm + 10)) mainline
+		nmut=0
+		[ "${MUTANTS:-1}" != 1 ] || nmut=$(find "$LAB_DIR/mutants/diffs-mainline" -name '*.diff' | wc -l)
+		stage mainline $((3 * nm + 10 + nmut)) mainline
 	else
 		stage mainline $((2 * nm + 10)) mainline
 	fi
