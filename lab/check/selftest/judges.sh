@@ -7,7 +7,9 @@
 #
 #   selftest/judges.sh --tree DIR --results FILE
 #
-# DIR is any kernel tree (for tools/testing/kunit/kunit.py parse).
+# DIR is any kernel tree (for tools/testing/kunit/kunit.py parse). make check
+# runs this before it makes its tree: where DIR has no kunit.py, the base's
+# tools/testing/kunit is taken from its import (lab/tree/base.sh) instead.
 . "$(dirname "$0")/../../lib/lib.sh"
 
 lab=$LAB_DIR
@@ -22,6 +24,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$tree" ] && [ -n "$results" ] || die "usage: selftest/judges.sh --tree DIR --results FILE"
+if [ ! -f "$tree/tools/testing/kunit/kunit.py" ]; then
+	"$lab/tree/base.sh"
+	# shellcheck disable=SC1091
+	. "$LAB_OUT/base.env"
+	tree=$LAB_OUT/selftest-kunit
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	git -C "$BASE_REPO" archive "$BASE_COMMIT" tools/testing/kunit | tar -x -C "$tree" ||
+		die "cannot take tools/testing/kunit from the base's import $BASE_REPO"
+fi
 
 # log file, exit status of the run, verdict: "pass" or the FAIL lines wanted
 # (joined with ';'), what the log is.
