@@ -12,10 +12,12 @@
 # 6.1) that covers drivers/iommu/iova.c. --arch=x86_64 adds lab/kunit/
 # x86_64.config (SMP, many CPUs), the IOMMU_DMA suite and the kernel options
 # of its machine, and boots the kernel under qemu-system-x86_64 on microvm
-# without an IOMMU or ACPI (lab/vm/machines/microvm.sh: the suites use domains of their
-# own) with four vCPUs, or N with --smp N, with software emulation (TCG):
-# the /dev/kvm of these machines is not a full KVM. kunit.py's --qemu_config
-# file is written into the build folder from the machine's definition.
+# without an IOMMU or ACPI (lab/vm/machines/microvm.sh: the suites use
+# domains of their own) with four vCPUs, or N with --smp N, with software
+# emulation (TCG): the /dev/kvm of these machines is not a full KVM.
+# kunit.py's --qemu_config file is written into the build folder from the
+# machine's definition. A run on N CPUs fails unless the kernel says N came
+# up.
 # On UML, --smp N needs a tree whose UML has SMP (not 6.1's; 7.3 has it,
 # for the mainline series): the kernel is built with CONFIG_SMP and 64 CPUs
 # at most and started with ncpus=N (default 4), each CPU a host thread, no
@@ -177,6 +179,14 @@ set -e
 # KTAP parser, the checkers' reports of lab/lib/splats.txt, kunit.py's status).
 rows=$build/cases.txt
 "$here/judge.sh" --log "$build/test.log" --tree "$tree" --rc "$rc" >"$rows" 2>"$build/judge.err" || true
+# A run on N CPUs counts only if N came up: a machine that starts fewer
+# would pass with the per-CPU cases skipped. Every SMP kernel says how many
+# it brought up (kernel/smp.c).
+if [ "$smp" -gt 1 ]; then
+	up=$(sed -n 's/.*smp: Brought up [0-9]* nodes*, \([0-9]*\) CPUs*.*/\1/p' "$build/test.log" 2>/dev/null | head -n 1)
+	[ "$up" = "$smp" ] ||
+		echo "FAIL cpus-online: $smp CPUs asked for, ${up:-an unknown number of} brought up" >>"$rows"
+fi
 splats=$(sed -n 's/^  kernel log: //p' "$build/judge.err")
 pass=$(grep -c '^PASS' "$rows" || true)
 fail=$(grep -c '^FAIL' "$rows" || true)
