@@ -56,11 +56,11 @@ meminfo_kib() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" /proc/meminfo; }
 # magazines summed over the size classes, the largest depot of a class.
 rcache_stats() {
 	local id
-	[ -r /sys/kernel/debug/iova/rcaches ] || { echo "rcaches=none"; return; }
+	[ -r /sys/kernel/debug/iommu/iova_rcaches ] || { echo "rcaches=none"; return; }
 	id=$(bench domain | sed -n 's/.*id=//p')
 	awk -v id="$id" '$1 == id { d += $3; c += $4; ci += $5; if ($3 > m) m = $3 }
 		END { printf "rc_depot=%d rc_cpu_mags=%d rc_cpu_iovas=%d rc_max_class_depot=%d\n", d, c, ci, m }' \
-		/sys/kernel/debug/iova/rcaches
+		/sys/kernel/debug/iommu/iova_rcaches
 }
 
 scen_hotpath() {

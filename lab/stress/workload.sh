@@ -161,12 +161,12 @@ traffic_summary() {
 
 # --- Measures ------------------------------------------------------------
 
-# Totals over all domains and size classes of /sys/kernel/debug/iova/rcaches:
+# Totals over all domains and size classes of /sys/kernel/debug/iommu/iova_rcaches:
 # depot cpu_mags cpu_iovas reclaimed trimmed shrunk domains.
 rcache_totals() {
 	awk 'NR > 1 { d[$1] = 1; dep += $3; m += $4; i += $5; r += $8; t += $9; s += $10 }
 		END { n = 0; for (k in d) n++; print dep + 0, m + 0, i + 0, r + 0, t + 0, s + 0, n }' \
-		/sys/kernel/debug/iova/rcaches
+		/sys/kernel/debug/iommu/iova_rcaches
 }
 
 # Objects of a slab cache after a shrink: the shrink also drains KASAN's
@@ -330,7 +330,7 @@ scenario_rebind() {
 	rm -f /tmp/stop
 	: >/tmp/bench.acc
 	( while [ ! -e /tmp/stop ]; do bench_once 2 || sleep 1; done ) &
-	( while [ ! -e /tmp/stop ]; do cat /sys/kernel/debug/iova/rcaches >/dev/null; sleep 0.3; done ) &
+	( while [ ! -e /tmp/stop ]; do cat /sys/kernel/debug/iommu/iova_rcaches >/dev/null; sleep 0.3; done ) &
 	( while [ ! -e /tmp/stop ]; do sleep 10; echo 2 >/proc/sys/vm/drop_caches; done ) &
 	: >/tmp/fio.acc
 	while [ $i -lt "$S_REBINDS" ] && ! late; do

@@ -14,7 +14,7 @@
  *   count                              IOVAs the domain still holds (cached)
  *   reset                              a new domain in place of the old one
  *   domain                             the domain's name as %p prints it (as
- *                                      /sys/kernel/debug/iova/rcaches does)
+ *                                      /sys/kernel/debug/iommu/iova_rcaches does)
  *   fresh n=K / unfresh                set up / tear down K unused domains
  *   sac loops=L                        ns per map of the DMA API once the
  *                                      space below 4 GiB is full (needs the
