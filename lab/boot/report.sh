@@ -219,7 +219,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 		printf '  %-12s %s\n' "magazines" "no line in /proc/slabinfo (merged, shares a cache with $shared)"
 	fi
 	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
-	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # rcache magazines: //p' "$res" | head -n 1)"
+	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # rcache magazines of all domains: //p' "$res" | head -n 1)"
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
 	printf '  %-12s %s\n' verdict "$([ "$nfail" -eq 0 ] && echo PASS || echo FAIL) ($npass passed, $nfail failed; $run/checks.txt)"
