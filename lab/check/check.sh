@@ -74,6 +74,9 @@ tree=$work/tree
 # tree), and a cold machine runs everything once.
 rcache=$LAB_CACHE/results
 mkdir -p "$rcache"
+# Both are needed anyway; installed first so that a fresh machine's first
+# run has the key its later runs will have.
+need_pkgs gcc qemu-system-x86
 tools_sum=$({ gcc --version 2>&1 | head -n 1; qemu-system-x86_64 --version 2>&1 | head -n 1; } | sha256sum | cut -c1-64)
 # The lab files a stage's results depend on, relative to lab/: the shared
 # library and the stage's own folder, the VM folder (or only its machine

@@ -94,6 +94,7 @@ need_pkgs() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	log "installing Debian packages: ${missing[*]}"
+	mkdir -p "$LAB_OUT"
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" \
