@@ -59,6 +59,19 @@ export LEVEL
 pass() { echo "PASS $*" >>"$results"; log "PASS $*"; }
 fail() { echo "FAIL $*" >>"$results"; log "FAIL $*"; }
 
+# Should this script itself stop early (a command outside the stages
+# failing, e.g. a package that cannot be installed), the run still ends
+# with a FAIL naming it and the "N passed, N failed" line.
+finished=0
+stopped_early() {
+	local rc=$?
+	[ "$finished" = 0 ] || return 0
+	echo "FAIL check.sh: stopped early (exit $rc) before all stages ran; see the lines above" >>"$results"
+	tally "$results" "$start" || true
+	exit 1
+}
+trap stopped_early EXIT
+
 mapfile -t patches < <(series_patches)
 n=${#patches[@]}
 [ "$n" -gt 0 ] || die "no patch files in $SERIES_DIR"
@@ -381,4 +394,5 @@ echo
 cat "$work/ktap"
 echo "# slowest stages: $(sort -t"$(printf '\t')" -k4,4nr "$work/stages" | head -n 3 |
 	awk -F'\t' '{ printf "%s%s %d s", (NR > 1 ? ", " : ""), $1, $4 }')"
+finished=1
 tally "$results" "$start"
