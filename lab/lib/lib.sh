@@ -97,10 +97,14 @@ need_pkgs() {
 	mkdir -p "$LAB_OUT"
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" \
+	# Another apt-get (a second lab run, unattended-upgrades) may hold the
+	# dpkg lock: wait for it rather than fail.
+	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		install -y -q "${missing[@]}" \
 		>"$LAB_OUT/apt.log" 2>&1; then
-		$sudo apt-get update -q >>"$LAB_OUT/apt.log" 2>&1 || true
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" \
+		$sudo apt-get -o DPkg::Lock::Timeout=600 update -q >>"$LAB_OUT/apt.log" 2>&1 || true
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+			install -y -q "${missing[@]}" \
 			>>"$LAB_OUT/apt.log" 2>&1 ||
 			die "could not install ${missing[*]} (see $LAB_OUT/apt.log)"
 	fi
