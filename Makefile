@@ -101,9 +101,9 @@ check-all:
 
 .PHONY: bench bench-smoke
 
-## bench: base 6.1, patched 6.1 and 6.12 side by side on the VT-d machine, interleaved rounds (ROUNDS=7); report in out/bench/latest/
+## bench: kernels side by side on the VT-d machine; BENCH=wall (default: timed scenarios, ratios in one run) | icount (instructions per operation under QEMU -icount) | all; KERNELS="base patched v6.12 v7.3 mainline" (v7.3 and mainline: icount only); ROUNDS=N
 bench:
-	@$(LAB)/bench/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS))
+	@$(LAB)/bench/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(KERNELS),--kernels "$(KERNELS)")
 
 ## bench-smoke: one short round of the bench's scenarios 1-4 on the patched kernel (RESULTS=FILE appends PASS/FAIL lines)
 bench-smoke:

@@ -3,8 +3,17 @@
 # Stage "bench": the base, the patched tree and Linux 6.12 side by side on
 # the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
-#   bench.sh [--rounds N] [--kernels "base patched v6.12"] [--quick]
+#   bench.sh [--part wall|icount|all] [--rounds N] [--kernels "..."] [--quick]
 #   bench.sh --smoke [--results FILE] [--tree DIR]
+#
+# --part (or BENCH=): wall (the default), the scenarios below timed by the
+# guest's clock, ratios between kernels in one run; icount, instructions per
+# operation (lab/bench/module: icount), each kernel booted under QEMU's
+# -icount shift=0 on one vCPU, where the guest's clock counts instructions:
+# a figure that does not depend on the host, its load or TCG; all, both.
+# Kernels: base, patched, v6.12 (default), and for the icount part also
+# v7.3 and mainline (Linux 7.3 and 7.3 with series/mainline) when given
+# with --kernels. A part "scale" (64 vCPUs) is not written yet.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -25,7 +34,7 @@
 #    $LAB_OUT/bench/results/<date>/ ($LAB_OUT/bench/latest points there).
 #
 # --smoke: the patched kernel only, one strict boot with short versions of
-# the scenarios hotpath, cliff, memory and sac; checks that every expected
+# the scenarios hotpath, cliff, memory and sac, and one icount boot; checks that every expected
 # result is there and is a number; appends "PASS|FAIL bench smoke: ..."
 # lines to --results FILE (lab/check/check.sh calls it so, with --tree: its own
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
@@ -35,11 +44,12 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0 tree=
+rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0 tree= part=${BENCH:-wall}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
+	--part) part=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
 	--quick) quick=1; shift ;;
 	--results) results=$2; shift 2 ;;
@@ -53,6 +63,11 @@ done
 [ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
 [ -z "$tree" ] || tree=$(cd "$tree" && pwd)
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
+case $part in
+wall|icount|all) ;;
+scale) die "BENCH=scale (the bench at 64 vCPUs) is not written yet; the parts are wall, icount and all" ;;
+*) die "--part/BENCH must be wall, icount or all, not '$part'" ;;
+esac
 
 bench_out=$LAB_OUT/bench
 # The VM scripts (lab/vm/), with folders of the bench's own: its initramfs and
@@ -116,6 +131,23 @@ tree_v612() {
 	echo "$t"
 }
 
+# Linux 7.3 alone (v7.3) or with series/mainline (mainline): the mainline
+# series' own base and trees (lab/tree/tree.sh with SERIES=mainline).
+tree_mainline() { # v7.3|mainline
+	local t=$bench_out/$1 sum
+	sum=$(cat "$LAB_TOP"/series/mainline/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16)
+	[ "$1" = mainline ] || sum=base
+	if [ "$(cat "$t.series" 2>/dev/null)" != "$sum" ] ||
+		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
+		log "bench tree $t: Linux 7.3 ($1)"
+		SERIES=mainline FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$t" \
+			$([ "$1" = mainline ] || echo --upto 0) >&2 ||
+			die "could not make the tree $t (SERIES=mainline make tree)"
+		echo "$sum" >"$t.series"
+	fi
+	echo "$t"
+}
+
 # --- 2. Kernels -------------------------------------------------------------
 
 build_kernel() { # NAME
@@ -124,7 +156,8 @@ build_kernel() { # NAME
 	base) t=$(tree_base); b=$t/.lab-build ;;
 	patched) t=$(tree_patched); [ -n "$tree" ] || b=$t/.lab-build ;;
 	v6.12) t=$(tree_v612) ;;
-	*) die "unknown kernel '$1': the kernels are base, patched and v6.12" ;;
+	v7.3|mainline) t=$(tree_mainline "$1"); b=$t/.lab-build ;;
+	*) die "unknown kernel '$1': the kernels are base, patched, v6.12, v7.3 and mainline" ;;
 	esac
 	"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
 }
@@ -133,7 +166,7 @@ build_kernel() { # NAME
 
 # Parameters of the scenarios (guest.sh reads them from the command line).
 if [ "$smoke" = 1 ]; then
-	scen_params="lab.iters=2000 lab.rounds=8 lab.batch=4096 lab.from=1024 lab.burst=1000 lab.fresh=16 lab.loops=50"
+	scen_params="lab.iters=2000 lab.rounds=8 lab.batch=4096 lab.from=1024 lab.burst=1000 lab.fresh=16 lab.loops=50 lab.icount_iters=2000"
 	dma_s=1 fio_s=2 boot_limit=${TIMEOUT:-300}
 elif [ "$quick" = 1 ]; then
 	scen_params="lab.iters=20000 lab.rounds=100 lab.batch=32768 lab.from=8192 lab.burst=5000 lab.fresh=64 lab.loops=200"
@@ -154,7 +187,15 @@ bench_cmdline="slab_nomerge tsc=reliable"
 # boot NAME KIND DIR: one boot of a kernel; 0 when the guest finished.
 boot() {
 	local name=$1 kind=$2 dir=$3 mode scen extra= steps=info,iommu,script,fio,log rc=0
+	local accel=tcg smp=2
 	case $kind in
+	icount-*)
+		accel=icount smp=1 steps=info,iommu,script,log
+		case $kind in
+		icount-lazy) mode=lazy scen=icount extra=lab.icount=all ;;
+		icount-strict) mode=strict scen=icount extra=lab.icount=dma ;;
+		icount-pt) mode=lazy scen=icount extra="iommu=pt lab.icount=dma" ;;
+		esac ;;
 	lazy) mode=lazy scen=hotpath,cliff,memory,dmabench ;;
 	strict) mode=strict scen=dmabench,sac ;;
 	pt) mode=lazy scen=dmabench extra=iommu=pt ;;
@@ -163,6 +204,7 @@ boot() {
 	# shellcheck disable=SC1090
 	. "$bench_out/kernels/$name/kernel.env"
 	"$LAB_DIR/vm/run.sh" --machine vtd --mode "$mode" --kernel "$KERNEL_IMAGE" \
+		--accel "$accel" --smp "$smp" \
 		--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" \
 		--workload "$here/guest.sh" --steps "$steps" --fio "$fio_s" --bench "$dma_s" \
 		--append "$bench_cmdline $extra lab.scen=$scen $scen_params" \
@@ -190,9 +232,13 @@ summary() { # DIR
 		$1 == "cliff" && / kind=steady / { for (i = 2; i <= NF; i++) { if ($i ~ /^first=/) sf = substr($i, 7); if ($i ~ /^last=/) sl = substr($i, 6) } }
 		$1 == "memory" && / t=5 / { for (i = 2; i <= NF; i++) if ($i ~ /^cached_iovas=/) m = substr($i, 14) }
 		$1 == "sac" { for (i = 2; i <= NF; i++) if ($i ~ /^ns_per_map=/) s = substr($i, 12) }
+		$1 == "icount" && / op=pair / && / size=1 / && / extra=0 / { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) ip = substr($i, 8) }
+		$1 == "icount" && / op=dma / { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) id = substr($i, 8) }
 		$1 == "dmabench" && / threads=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^map_us=/) d = substr($i, 8) }
 		$1 == "fio" { for (i = 2; i <= NF; i++) if ($i ~ /^iops=/) o = substr($i, 6) }
 		END {
+			if (ip != "") printf "alloc+free %s instructions; ", ip
+			if (id != "") printf "map+unmap %s instructions; ", id
 			if (h != "") printf "hotpath %s ns; ", h
 			if (f != "") printf "cliff last/first %.2f growing, %.2f steady; ", (f ? l / f : 0), (sf ? sl / sf : 0)
 			if (m != "") printf "IOVAs cached 5 s after the burst %s; ", m
@@ -258,6 +304,33 @@ if [ "$smoke" = 1 ]; then
 		else
 			check PASS "no WARNING, BUG or Oops in the guest's log"
 		fi
+		# The icount part: one lazy boot, every operation counted, and the
+		# method's check (100 nops more per iteration show up as 100).
+		if ! boot patched icount-lazy "$work/icount"; then
+			check FAIL "the patched kernel boots under -icount and counts (console: $work/icount/console.log)"
+		else
+			r=$work/icount/results.txt
+			for op in "pair size=1 extra=0" "pair size=1 extra=1" "pair size=4" "pair size=32" \
+				"depot" "tree" "dma"; do
+				v=$(awk -v sel="icount op=$op" '
+					BEGIN { n = split(sel, w, " ") }
+					{ ok = ($1 == w[1]); for (i = 2; ok && i <= n; i++) ok = index(" " $0 " ", " " w[i] " ") > 0 }
+					ok { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) { print substr($i, 8); exit } }' "$r")
+				if [[ $v =~ ^[0-9]+\.[0-9]+$ ]]; then
+					check PASS "icount op=$op: $v instructions"
+				else
+					check FAIL "icount op=$op gives a number (got '${v:-nothing}'; see $r)"
+				fi
+			done
+			d=$(awk '$1 == "icount" && / op=pair / && / size=1 / {
+					for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) v[/ extra=1 /] = substr($i, 8) }
+				END { if ((0 in v) && (1 in v)) printf "%.2f", v[1] - v[0] }' "$r")
+			if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d >= 98 && d <= 102) }'; then
+				check PASS "icount: 100 added nops count as $d instructions"
+			else
+				check FAIL "icount: 100 added nops count as 100 +- 2 instructions (got '${d:-nothing}'; see $r)"
+			fi
+		fi
 	fi
 	[ -z "$results" ] || cat "$res" >>"$results"
 	log "bench smoke: $(grep -c '^PASS' "$res") passed, $(grep -c '^FAIL' "$res") failed in $(elapsed)"
@@ -268,8 +341,13 @@ fi
 # --- The full bench -----------------------------------------------------------
 
 [ "$rounds" -ge 1 ] || die "--rounds must be at least 1"
-need_pkgs python3-matplotlib
 read -r -a ks <<<"$kernels"
+for k in "${ks[@]}"; do
+	case $part,$k in
+	wall,v7.3|wall,mainline) die "the wall part runs base, patched and v6.12 (the 6.1 scenarios); $k is for --part icount" ;;
+	esac
+done
+[ "$part" = icount ] || need_pkgs python3-matplotlib
 for k in "${ks[@]}"; do
 	t0=$(date +%s)
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
@@ -282,6 +360,7 @@ mkdir -p "$res/runs"
 ln -sfn "results/$stamp" "$bench_out/latest"
 {
 	echo "ROUNDS=$rounds"
+	echo "PART=$part"
 	echo "KERNELS=\"$kernels\""
 	echo "PARAMS=\"$scen_params lab.bench=$dma_s lab.fio=$fio_s\""
 	echo "CMDLINE=\"$bench_cmdline\""
@@ -291,29 +370,50 @@ ln -sfn "results/$stamp" "$bench_out/latest"
 	echo "STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$res/bench.env"
 
-kinds=(lazy strict pt)
-total=$((rounds * ${#kinds[@]} * ${#ks[@]})) n=0 failed=0
-log "[$(elapsed)] $total boots: $rounds rounds x ${#kinds[@]} kinds (${kinds[*]}) x ${#ks[@]} kernels; results in $res"
-for r in $(seq 1 "$rounds"); do
-	for kind in "${kinds[@]}"; do
-		for k in "${ks[@]}"; do
-			n=$((n + 1))
-			dir=$res/runs/r$r-$kind-$k
-			mkdir -p "$dir"
-			t0=$(date +%s)
-			if boot "$k" "$kind" "$dir"; then
-				log "[$(elapsed)] $n/$total round $r $kind $k: $(($(date +%s) - t0)) s; $(summary "$dir")"
-			else
-				failed=$((failed + 1))
-				log "[$(elapsed)] $n/$total round $r $kind $k: FAILED after $(($(date +%s) - t0)) s (console above; $dir)"
-			fi
+# runs ROUNDS KIND...: every kernel booted for each kind, ROUNDS times.
+failed=0
+runs() {
+	local rr=$1 r kind k n=0 total dir t0
+	shift
+	total=$((rr * $# * ${#ks[@]}))
+	log "[$(elapsed)] $total boots: $rr rounds x $# kinds ($*) x ${#ks[@]} kernels; results in $res"
+	for r in $(seq 1 "$rr"); do
+		for kind in "$@"; do
+			for k in "${ks[@]}"; do
+				n=$((n + 1))
+				dir=$res/runs/r$r-$kind-$k
+				mkdir -p "$dir"
+				t0=$(date +%s)
+				if boot "$k" "$kind" "$dir"; then
+					log "[$(elapsed)] $n/$total round $r $kind $k: $(($(date +%s) - t0)) s; $(summary "$dir")"
+				else
+					failed=$((failed + 1))
+					log "[$(elapsed)] $n/$total round $r $kind $k: FAILED after $(($(date +%s) - t0)) s (console above; $dir)"
+				fi
+			done
 		done
 	done
-done
+}
+
+# The wall part: rounds of the three kinds of boot.
+[ "$part" = icount ] || runs "$rounds" lazy strict pt
+# The icount part: instruction counts do not vary from boot to boot, so two
+# rounds of the lazy boot (their difference is the method's repeatability)
+# and one of strict and iommu=pt.
+if [ "$part" != wall ]; then
+	runs 2 icount-lazy
+	runs 1 icount-strict icount-pt
+fi
 echo "FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$res/bench.env"
 echo "WALL_SECONDS=$(($(date +%s) - start))" >>"$res/bench.env"
 
-/usr/bin/python3 "$here/report.py" --dir "$res" ||
-	die "the report could not be written (lab/bench/report.py --dir $res)"
-log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed of $total boots failed"
+if [ "$part" != icount ]; then
+	/usr/bin/python3 "$here/report.py" --dir "$res" ||
+		die "the report could not be written (lab/bench/report.py --dir $res)"
+fi
+if [ "$part" != wall ]; then
+	/usr/bin/python3 "$here/icount.py" --dir "$res" $([ "$part" = all ] && echo --append) ||
+		die "the instruction-count report could not be written (lab/bench/icount.py --dir $res)"
+fi
+log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed boots failed"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,11 @@
 # Kernel command line (bench.sh sets it):
 #   lab.scen=a,b,...   scenarios: hotpath, cliff, memory (own domain of the
 #                      module), dmabench (dma_map_benchmark -b 64 on the
-#                      e1000e), sac (the module bound to the e1000e; strict)
+#                      e1000e), sac (the module bound to the e1000e; strict),
+#                      icount (instructions per operation; the guest runs
+#                      under QEMU's -icount shift=0, one vCPU)
+#   lab.icount=all|dma the icount operations: all, or only the DMA API one
+#   lab.icount_iters=N iterations of each icount loop (20000)
 #   lab.iters=N lab.rounds=R lab.batch=M lab.burst=N lab.fresh=K lab.loops=L
 #   lab.bench=S        seconds per dma_map_benchmark run (/init's parameter)
 
@@ -155,6 +159,27 @@ scen_sac() {
 	result ${l} type="$2"
 	dmesg | grep -E 'IOVA space exhausted|Using [0-9]+-bit DMA addresses' | tail -n 2 |
 		sed 's/^\[[ 0-9.]*\] //' | while read -r l; do result sac-notice "$l"; done
+}
+
+# Instructions per operation (the module's icount command): the allocator's
+# operations on the module's own domain, the method's check (the same pair
+# with 100 extra nops an iteration), then map+unmap through the DMA API on
+# the e1000e in the boot's IOMMU mode.
+scen_icount() {
+	local n l addr
+	n=$(param icount_iters 20000)
+	bench reset >/dev/null
+	if [ "$(param icount all)" = all ]; then
+		for l in "pair size=1" "pair size=1 extra=1" "pair size=4" "pair size=32" \
+			"depot size=1 batch=1024" "tree"; do
+			case $l in depot*) set -- iters=$((n / 1024 + 1)) ;; *) set -- iters="$n" ;; esac
+			l=$(bench icount op=$l "$@") && result ${l}
+		done
+	fi
+	bind_spare iova_bench || { result icount op=dma error=not-bound; return; }
+	addr=$(spare_pci)
+	set -- $(group_of "$addr")
+	l=$(bench icount op=dma iters="$n") && result ${l} type="$2"
 }
 
 bench_main() {

@@ -344,7 +344,7 @@ if grep -q '^PASS series applies' "$results"; then
 		stage gates 2 "$LAB_DIR/gates/gates.sh" --tip --results "$results"
 		stage boot 11 "$LAB_DIR/boot/boot.sh" --check --tree "$tree" --results "$results"
 		stage stress 3 "$LAB_DIR/stress/stress.sh" --check --tree "$tree" --results "$results"
-		stage bench 24 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
+		stage bench 32 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
 		if [ "${MUTANTS:-1}" = 1 ]; then
 			mdir=$LAB_DIR/mutants/diffs
 			[ "$SERIES" != mainline ] || mdir=$LAB_DIR/mutants/diffs-mainline

@@ -6,7 +6,7 @@
 #   run.sh --machine vtd|amdvi|smmuv3 --kernel IMAGE --out DIR
 #          [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR]
 #          [--workload full|probe|FILE] [--steps a,b,...] [--fio S] [--bench S]
-#          [--append "ARGS"] [--accel tcg|kvm|auto] [--timeout S]
+#          [--append "ARGS"] [--accel tcg|kvm|auto|icount] [--timeout S]
 #          [--smp N] [--mem SIZE] [--interactive]
 #
 # --interactive (make shell): the console on this terminal (Ctrl-a x quits
@@ -32,7 +32,11 @@
 # lab machines is not a full KVM and a stock 6.1 guest dies under it, so
 # --accel auto first boots a probe (the step info only) with KVM and uses KVM
 # only if that passes (the verdict is kept in $LAB_OUT/boot/kvm-probe/ per
-# machine and kernel); --accel kvm uses it without asking.
+# machine and kernel); --accel kvm uses it without asking. --accel icount:
+# TCG on one host thread with -icount shift=0,sleep=off,align=off: the guest's
+# clock (and TSC) advances one nanosecond per guest instruction and jumps to
+# the next timer when the guest idles, so what the guest measures with it is
+# an instruction count, the same on every host (the bench's icount part).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/vm.sh"
 
@@ -58,7 +62,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
-	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto] [--timeout S] [--smp N] [--mem SIZE]" ;;
+	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto|icount] [--timeout S] [--smp N] [--mem SIZE]" ;;
 	esac
 done
 need_machine "$machine"
@@ -112,7 +116,11 @@ cat "$base" "$out/overlay.cpio.gz" >"$out/initrd.img"
 qemu_cmd() {
 	local acc=$1
 	local cmd=("$MACHINE_QEMU" "${MACHINE_ARGS[@]}")
-	if [ "$acc" = kvm ]; then cmd+=(-accel kvm); else cmd+=(-accel tcg,thread=multi); fi
+	case $acc in
+	kvm) cmd+=(-accel kvm) ;;
+	icount) cmd+=(-accel tcg,thread=single -icount shift=0,sleep=off,align=off) ;;
+	*) cmd+=(-accel tcg,thread=multi) ;;
+	esac
 	cmd+=(-smp "$smp" -m "$mem" -display none -monitor none -no-reboot
 		-serial "file:$out/console.log"
 		-kernel "$kernel" -initrd "$out/initrd.img"
@@ -184,8 +192,8 @@ if [ "$accel" = auto ]; then
 	fi
 elif [ "$accel" = kvm ] && [ ! -w /dev/kvm ]; then
 	die "--accel kvm: /dev/kvm is missing or not writable; use --accel tcg or auto"
-elif [ "$accel" != tcg ] && [ "$accel" != kvm ]; then
-	die "--accel must be tcg, kvm or auto, not '$accel'"
+elif [ "$accel" != tcg ] && [ "$accel" != kvm ] && [ "$accel" != icount ]; then
+	die "--accel must be tcg, kvm, auto or icount, not '$accel'"
 fi
 
 log "$machine $mode: booting $(basename "$kernel") with $accel, workload $(basename "$workload")${steps:+ (steps $steps)} (time limit ${timeout} s; console: $out/console.log)"

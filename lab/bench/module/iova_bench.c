@@ -19,6 +19,11 @@
  *   sac loops=L                        ns per map of the DMA API once the
  *                                      space below 4 GiB is full (needs the
  *                                      PCI device, bound via driver_override)
+ *   icount op=O [size=S] [iters=N] [batch=B] [extra=1]
+ *                                      guest instructions per operation when
+ *                                      QEMU runs with -icount shift=0 (see
+ *                                      bench_icount()); O is pair, depot, tree
+ *                                      or dma (the bound PCI device)
  *
  * Write a command to /sys/kernel/debug/iova_bench/cmd; read the same file for
  * the result: lines of "key=value" pairs. Under TCG only ratios between
@@ -33,6 +38,8 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
+#include <linux/timex.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -411,10 +418,155 @@ out:
 	return ret;
 }
 
+/*
+ * Instruction counts. Under QEMU's TCG with -icount shift=0 the guest's
+ * clock, and with it the TSC that get_cycles() reads, advances by one for
+ * each guest instruction, so a get_cycles() delta counts the instructions
+ * run in between. Interrupts are off through the loop so that no tick or
+ * other interrupt is counted: the figure depends only on the code. It
+ * includes the loop's own few instructions, the same on every kernel (this
+ * module is built from one source for all of them).
+ *
+ *   pair   alloc_iova_fast() + free_iova_fast() of @size granules, served
+ *          by the CPU's magazines (after a warm-up)
+ *   depot  @batch allocations of @size then @batch frees, so that each
+ *          round empties and refills the CPU's magazines through the depot
+ *          (per alloc+free)
+ *   tree   the same as pair with a size the rcaches do not hold (64
+ *          granules): both calls go to the rbtree
+ *   dma    dma_map_page() + dma_unmap_page() of one page on the bound PCI
+ *          device, through whatever the boot's IOMMU mode gives it
+ *
+ * extra=1 adds BENCH_NOPS nops to every iteration: the figure must grow by
+ * that many, which checks the method itself.
+ */
+#define BENCH_NOPS	100
+
+enum bench_op { BENCH_PAIR, BENCH_DEPOT, BENCH_TREE, BENCH_DMA };
+
+struct bench_icount {
+	enum bench_op op;
+	unsigned long size, iters, batch;
+	bool extra;
+	struct device *dev;
+	struct page *page;
+	unsigned long *pfns;
+	unsigned long ops, failed;
+};
+
+static void bench_icount_once(struct bench_icount *b)
+{
+	unsigned long i, pfn;
+	dma_addr_t addr;
+
+	if (b->extra)
+		asm volatile(".rept " __stringify(BENCH_NOPS) "\n\tnop\n\t.endr");
+	switch (b->op) {
+	case BENCH_PAIR:
+	case BENCH_TREE:
+		pfn = alloc_iova_fast(bench_iovad, b->size, BENCH_LIMIT_PFN, true);
+		if (!pfn) {
+			b->failed++;
+			return;
+		}
+		free_iova_fast(bench_iovad, pfn, b->size);
+		b->ops++;
+		break;
+	case BENCH_DEPOT:
+		for (i = 0; i < b->batch; i++)
+			b->pfns[i] = alloc_iova_fast(bench_iovad, b->size, BENCH_LIMIT_PFN, true);
+		for (i = 0; i < b->batch; i++) {
+			if (!b->pfns[i]) {
+				b->failed++;
+				continue;
+			}
+			free_iova_fast(bench_iovad, b->pfns[i], b->size);
+			b->ops++;
+		}
+		break;
+	case BENCH_DMA:
+		addr = dma_map_page(b->dev, b->page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		if (dma_mapping_error(b->dev, addr)) {
+			b->failed++;
+			return;
+		}
+		dma_unmap_page(b->dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+		b->ops++;
+		break;
+	}
+}
+
+static int bench_icount(const char *op, unsigned long size, unsigned long iters,
+			unsigned long batch, unsigned int extra)
+{
+	struct bench_icount b = { .size = size, .iters = iters, .batch = batch,
+				  .extra = extra };
+	unsigned long flags, i;
+	cycles_t t0, t1;
+	u64 per_op;
+	int ret = 0;
+
+	if (!strcmp(op, "pair")) {
+		b.op = BENCH_PAIR;
+	} else if (!strcmp(op, "depot")) {
+		b.op = BENCH_DEPOT;
+	} else if (!strcmp(op, "tree")) {
+		b.op = BENCH_TREE;
+		b.size = 64;
+	} else if (!strcmp(op, "dma")) {
+		b.op = BENCH_DMA;
+		b.size = 1;
+		b.dev = bench_pdev ? &bench_pdev->dev : NULL;
+		if (!b.dev)
+			return -ENODEV;
+	} else {
+		return -EINVAL;
+	}
+	if (!iters || (b.op == BENCH_DEPOT && !batch))
+		return -EINVAL;
+	if (b.op == BENCH_DEPOT) {
+		b.pfns = vmalloc(array_size(batch, sizeof(*b.pfns)));
+		if (!b.pfns)
+			return -ENOMEM;
+	}
+	if (b.op == BENCH_DMA) {
+		b.page = alloc_page(GFP_KERNEL);
+		if (!b.page)
+			return -ENOMEM;
+	}
+
+	/* Warm up: the magazines filled, the code and data in place. */
+	for (i = 0; i < min(iters, b.op == BENCH_DEPOT ? 2UL : 256UL); i++)
+		bench_icount_once(&b);
+	b.ops = 0;
+	b.failed = 0;
+
+	local_irq_save(flags);
+	t0 = get_cycles();
+	for (i = 0; i < iters; i++)
+		bench_icount_once(&b);
+	t1 = get_cycles();
+	local_irq_restore(flags);
+
+	/* Per operation, in hundredths. */
+	per_op = b.ops ? div64_u64((u64)(t1 - t0) * 100, b.ops) : 0;
+	if (!b.ops)
+		ret = -EIO;
+	else
+		out("icount op=%s size=%lu batch=%lu extra=%u iters=%lu ops=%lu failed=%lu instructions=%llu per_op=%llu.%02llu\n",
+		    op, b.size, b.op == BENCH_DEPOT ? batch : 0, extra, iters, b.ops,
+		    b.failed, (u64)(t1 - t0), per_op / 100, per_op % 100);
+	if (b.page)
+		__free_page(b.page);
+	vfree(b.pfns);
+	return ret;
+}
+
 static int bench_run(char *cmd)
 {
 	unsigned long size = 1, iters = 100000, n = 0, batch = 2048, loops = 500, from = 0;
-	unsigned int rounds = 100;
+	unsigned int rounds = 100, extra = 0;
+	char op[16] = "";
 	bool all = false;
 	char *word, *arg = cmd;
 	const char *what = strsep(&arg, " \n");
@@ -428,7 +580,9 @@ static int bench_run(char *cmd)
 		    sscanf(word, "batch=%lu", &batch) == 1 ||
 		    sscanf(word, "loops=%lu", &loops) == 1 ||
 		    sscanf(word, "from=%lu", &from) == 1 ||
-		    sscanf(word, "rounds=%u", &rounds) == 1)
+		    sscanf(word, "rounds=%u", &rounds) == 1 ||
+		    sscanf(word, "extra=%u", &extra) == 1 ||
+		    sscanf(word, "op=%15s", op) == 1)
 			continue;
 		if (!strcmp(word, "cpus=all")) {
 			all = true;
@@ -474,6 +628,8 @@ static int bench_run(char *cmd)
 	}
 	if (!strcmp(what, "sac"))
 		return bench_sac(loops);
+	if (!strcmp(what, "icount"))
+		return bench_icount(op, size, iters, batch, extra);
 	return -EINVAL;
 }
 
