@@ -137,12 +137,43 @@ if [ "$arch" = x86_64 ]; then
 	qemu_extra=(-accel "tcg,thread=multi")
 	[ "$smp" -le 4 ] || qemu_extra=(-accel "tcg,thread=single" -m 2048)
 	qemu_config "$machine" "${qemu_extra[@]}" >"$build/qemu_config_$machine.py"
+	# kunit.py of newer kernels (7.3's) puts "-accel kvm -accel hvf -accel
+	# tcg" before the configuration's arguments, and QEMU takes the first
+	# accelerator that opens: KVM wherever /dev/kvm exists, even one that
+	# cannot run the guest (the lab machines'), and never the TCG options
+	# above. kunit.py finds QEMU through PATH: a wrapper first in it drops
+	# those three, and only those (the lab's own -accel has options).
+	mkdir -p "$build/qemu-bin"
+	cat >"$build/qemu-bin/qemu-system-x86_64" <<EOF
+#!/usr/bin/env bash
+# Written by lab/kunit/kunit.sh: kunit.py's default accelerators dropped.
+a=()
+while [ \$# -gt 0 ]; do
+	case \$1,\${2-} in
+	-accel,kvm|-accel,hvf|-accel,tcg) shift 2; continue ;;
+	esac
+	a+=("\$1")
+	shift
+done
+exec $(command -v qemu-system-x86_64) "\${a[@]}"
+EOF
+	chmod +x "$build/qemu-bin/qemu-system-x86_64"
+	qemu_path=$build/qemu-bin:
 	archargs=(--arch=x86_64 --qemu_config="$build/qemu_config_$machine.py"
 		--qemu_args="-smp $smp" --kunitconfig="$here/x86_64.config")
 	# Many vCPUs under TCG: a fixed loops-per-jiffy spares every secondary
 	# CPU its delay calibration (minutes in all); udelay() only gets less
 	# exact.
 	[ "$smp" -le 4 ] || archargs+=(--kernel_args=lpj=10000000)
+	# One host thread for all vCPUs, while the guest's clock follows the
+	# host's: a busy vCPU gets one time slice in N, so 21 s of guest time
+	# (RCU's stall limit) can be a fraction of a second of its own work,
+	# and RCU reported a "stall" in a case that allocates in a loop (with
+	# slab debugging saving a stack trace per object). Allow RCU its
+	# maximum, 300 s (a CPU stuck for good is still reported), and keep
+	# slab debugging's checks but not its allocation traces.
+	[ "$smp" -le 4 ] || archargs+=(--kernel_args=rcupdate.rcu_cpu_stall_timeout=300
+		--kernel_args=slub_debug=FZP)
 	log "$label: qemu-system-x86_64 ($machine, $smp vCPUs) with TCG (software emulation); KVM is not used"
 fi
 if [ "$uml_smp" = 1 ]; then
@@ -171,7 +202,7 @@ cmd=(python3 tools/testing/kunit/kunit.py run
 	--make_options="CC=ccache gcc" --json="$json")
 log "$label: ${cmd[*]}"
 set +e
-(cd "$tree" && "${cmd[@]}") >"$build/kunit.out" 2>&1
+(cd "$tree" && PATH=${qemu_path-}$PATH "${cmd[@]}") >"$build/kunit.out" 2>&1
 rc=$?
 set -e
 
