@@ -13,7 +13,10 @@
 # a figure that does not depend on the host, its load or TCG; all, both.
 # Kernels: base, patched, v6.12 (default), and for the icount part also
 # v7.3 and mainline (Linux 7.3 and 7.3 with series/mainline) when given
-# with --kernels. A part "scale" (64 vCPUs) is not written yet.
+# with --kernels. --kernels steps (icount only): the series' tree at every
+# patch, p0 (the base) to pN, built one after the other in one folder (each
+# build recompiles what the patch changed), so that the table shows what
+# each patch adds per operation. A part "scale" (64 vCPUs) is not written yet.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -150,9 +153,28 @@ tree_mainline() { # v7.3|mainline
 
 # --- 2. Kernels -------------------------------------------------------------
 
+# The series at patch N (p0: the base), checked out in one tree.
+tree_step() { # N
+	local t=$bench_out/steps n
+	n=$(series_patches | wc -l)
+	[ "$1" -le "$n" ] || die "p$1: the series has $n patches"
+	if [ "$(cat "$t.series" 2>/dev/null)" != "$(series_sum)" ] ||
+		! git -C "$t" rev-parse -q --verify "$SERIES_BRANCH" >/dev/null; then
+		log "bench tree $t: the base + series/, checked out at each patch in turn"
+		FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$t" >&2 ||
+			die "the series does not apply to the base; fix it (make tree) first"
+		series_sum >"$t.series"
+	fi
+	git -C "$t" checkout -q --detach "$SERIES_BRANCH~$((n - $1))" >&2 ||
+		die "cannot check out patch $1 in $t"
+	echo "$t"
+}
+series_sum() { cat "$SERIES_DIR"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16; }
+
 build_kernel() { # NAME
 	local t b=
 	case $1 in
+	p[0-9]*) t=$(tree_step "${1#p}"); b=$t/.lab-build ;;
 	base) t=$(tree_base); b=$t/.lab-build ;;
 	patched) t=$(tree_patched); [ -n "$tree" ] || b=$t/.lab-build ;;
 	v6.12) t=$(tree_v612) ;;
@@ -341,6 +363,10 @@ fi
 # --- The full bench -----------------------------------------------------------
 
 [ "$rounds" -ge 1 ] || die "--rounds must be at least 1"
+if [ "$kernels" = steps ]; then
+	[ "$part" = icount ] || die "--kernels steps is for --part icount"
+	kernels=$(seq -f 'p%g' 0 "$(series_patches | wc -l)" | tr '\n' ' ')
+fi
 read -r -a ks <<<"$kernels"
 for k in "${ks[@]}"; do
 	case $part,$k in
@@ -369,6 +395,17 @@ ln -sfn "results/$stamp" "$bench_out/latest"
 	echo "QEMU=\"$(qemu-system-x86_64 --version | head -n 1)\""
 	echo "STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$res/bench.env"
+# Patch by patch: each patch's subject, for the report.
+if [ "${ks[0]}" = p0 ]; then
+	{
+		echo "p0 the base"
+		i=0
+		while read -r f; do
+			i=$((i + 1))
+			echo "p$i $(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$f" | head -n 1)"
+		done < <(series_patches)
+	} >"$res/steps.txt"
+fi
 
 # runs ROUNDS KIND...: every kernel booted for each kind, ROUNDS times.
 failed=0
@@ -401,8 +438,13 @@ runs() {
 # rounds of the lazy boot (their difference is the method's repeatability)
 # and one of strict and iommu=pt.
 if [ "$part" != wall ]; then
-	runs 2 icount-lazy
-	runs 1 icount-strict icount-pt
+	if [ "${ks[0]}" = p0 ]; then
+		# Patch by patch: the lazy boot's figures once (they repeat).
+		runs 1 icount-lazy
+	else
+		runs 2 icount-lazy
+		runs 1 icount-strict icount-pt
+	fi
 fi
 echo "FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$res/bench.env"
 echo "WALL_SECONDS=$(($(date +%s) - start))" >>"$res/bench.env"

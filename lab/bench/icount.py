@@ -89,6 +89,9 @@ def main():
         k = env.get("BENCH_KERNEL", m.group(3))
         versions[k] = env.get("BENCH_VERSION", "?")
         runs[(k, m.group(2), int(m.group(1)))] = read_lines(os.path.join(d, "results.txt"))
+    steps = sorted({r[0] for r in runs if re.match(r'^p\d+$', r[0])}, key=lambda k: int(k[1:]))
+    if steps:
+        return report_steps(res, a.append, benv, runs, steps, versions)
     kernels = [k for k in ORDER if any(r[0] == k for r in runs)]
     if not kernels:
         sys.exit("icount.py: no icount runs under %s/runs" % res)
@@ -171,6 +174,47 @@ def main():
     with open(path, "a" if a.append else "w") as fh:
         if a.append:
             fh.write("\n")
+        fh.write(text)
+    print(text)
+
+
+def report_steps(res, append, benv, runs, steps, versions):
+    """Patch by patch: the lazy boot's figures at every patch of the series."""
+    subjects = {}
+    p = os.path.join(res, "steps.txt")
+    if os.path.exists(p):
+        for line in open(p):
+            k, _, subj = line.rstrip("\n").partition(" ")
+            subjects[k] = subj
+    cols = [r for r in ROWS if r[2] == "icount-lazy"]
+    fig = {k: {rid: pick(runs.get((k, "icount-lazy", 1), []), sel) for rid, _, _, sel in cols}
+           for k in steps}
+    json.dump(dict(steps=steps, subjects=subjects, figures=fig),
+              open(os.path.join(res, "icount-steps.json"), "w"), indent=1, sort_keys=True)
+
+    def f(v):
+        return "n/a" if v is None else "%.2f" % v
+
+    L = ["## Instructions per operation, patch by patch (QEMU -icount)\n",
+         "The series at each patch (p0: the base, %s) booted on the VT-d machine with one "
+         "vCPU under `%s` and `-icount shift=0,sleep=off,align=off`, lazy mode: guest "
+         "instructions per operation, as in the table above; the change from the previous "
+         "patch in brackets.\n" % (versions.get("p0", "?"), benv.get("QEMU", "QEMU")),
+         "| patch | " + " | ".join(label for _, label, _, _ in cols) + " |",
+         "|" + "---|" * (1 + len(cols))]
+    prev = None
+    for k in steps:
+        cells = []
+        for rid, _, _, _ in cols:
+            v = fig[k][rid]
+            c = f(v)
+            if prev is not None and v is not None and fig[prev][rid] is not None:
+                c += " (%+.2f)" % (v - fig[prev][rid])
+            cells.append(c)
+        L.append("| %s %s | " % (k, subjects.get(k, "")) + " | ".join(cells) + " |")
+        prev = k
+    text = "\n".join(L) + "\n\n"
+    with open(os.path.join(res, "report.md"), "a" if append else "w") as fh:
         fh.write(text)
     print(text)
 
