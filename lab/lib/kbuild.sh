@@ -117,12 +117,15 @@ kbuild_kernel() {
 # would shadow the C library's headers, so the tool sees only a copy of
 # map_benchmark.h.
 kbuild_dma_map_benchmark() {
-	local label=$1 out=$2 hdr
+	local label=$1 out=$2 hdr src
 	hdr=$KB_TREE/include/uapi/linux/map_benchmark.h
 	[ -f "$hdr" ] || hdr=$KB_TREE/include/linux/map_benchmark.h
 	mkdir -p "$out/include/linux"
 	cp "$hdr" "$out/include/linux/map_benchmark.h"
+	# tools/testing/selftests/dma/ up to 6.x, tools/dma/ in 7.3.
+	src=$KB_TREE/tools/testing/selftests/dma/dma_map_benchmark.c
+	[ -f "$src" ] || src=$KB_TREE/tools/dma/dma_map_benchmark.c
 	logged "$out/benchmark.log" "$KB_CC" -static -O2 -Wall -I"$out/include" \
-		-o "$out/dma_map_benchmark" "$KB_TREE/tools/testing/selftests/dma/dma_map_benchmark.c" ||
+		-o "$out/dma_map_benchmark" "$src" ||
 		die "$label: dma_map_benchmark does not build; see $out/benchmark.log"
 }
