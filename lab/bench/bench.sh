@@ -82,6 +82,9 @@ elapsed() { echo "$(($(date +%s) - start)) s"; }
 
 # --- 1. Trees -------------------------------------------------------------
 
+# A checksum of a series' patch files (default: this series').
+series_sum() { cat "${1:-$SERIES_DIR}"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16; }
+
 # The patched tree follows series/: re-made when a patch file changed.
 tree_patched() {
 	local t=$bench_out/patched sum
@@ -89,7 +92,7 @@ tree_patched() {
 		echo "$tree"
 		return
 	fi
-	sum=$(cat "$SERIES_DIR"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16)
+	sum=$(series_sum)
 	if [ "$(cat "$bench_out/patched.series" 2>/dev/null)" != "$sum" ] ||
 		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
 		log "bench tree $t: the base + series/"
@@ -138,7 +141,7 @@ tree_v612() {
 # series' own base and trees (lab/tree/tree.sh with SERIES=mainline).
 tree_mainline() { # v7.3|mainline
 	local t=$bench_out/$1 sum
-	sum=$(cat "$LAB_TOP"/series/mainline/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16)
+	sum=$(series_sum "$LAB_TOP/series/mainline")
 	[ "$1" = mainline ] || sum=base
 	if [ "$(cat "$t.series" 2>/dev/null)" != "$sum" ] ||
 		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
@@ -169,7 +172,6 @@ tree_step() { # N
 		die "cannot check out patch $1 in $t"
 	echo "$t"
 }
-series_sum() { cat "$SERIES_DIR"/[0-9][0-9][0-9][0-9]-*.patch | sha256sum | cut -c1-16; }
 
 build_kernel() { # NAME
 	local t b=
@@ -272,6 +274,17 @@ summary() { # DIR
 
 # --- The smoke version --------------------------------------------------------
 
+# result_value SEL KEY FILE: KEY's value on the first line of FILE whose
+# first word and key=value words are those of SEL ("present" for an empty
+# KEY if there is such a line).
+result_value() {
+	awk -v sel="$1" -v key="$2" '
+		BEGIN { n = split(sel, w, " ") }
+		{ ok = ($1 == w[1]); for (i = 2; ok && i <= n; i++) ok = index(" " $0 " ", " " w[i] " ") > 0 }
+		ok { if (key == "") { print "present"; exit }
+		     for (i = 2; i <= NF; i++) if (index($i, key "=") == 1) { print substr($i, length(key) + 2); exit } }' "$3"
+}
+
 if [ "$smoke" = 1 ]; then
 	work=$bench_out/smoke
 	rm -rf "$work"
@@ -301,11 +314,7 @@ if [ "$smoke" = 1 ]; then
 			"sac:ns_per_map"; do
 			sel=${want%%:*} key=${want#*:}
 			[ "$key" = "$want" ] && key=
-			v=$(awk -v sel="$sel" -v key="$key" '
-				BEGIN { n = split(sel, w, " ") }
-				{ ok = ($1 == w[1]); for (i = 2; ok && i <= n; i++) ok = index(" " $0 " ", " " w[i] " ") > 0 }
-				ok { if (key == "") { print "present"; exit }
-				     for (i = 2; i <= NF; i++) if (index($i, key "=") == 1) { print substr($i, length(key) + 2); exit } }' "$r")
+			v=$(result_value "$sel" "$key" "$r")
 			if [ -z "$key" ] && [ "$v" = present ]; then
 				check PASS "result '$sel'"
 			elif [ -n "$key" ] && [[ $v =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then
@@ -334,10 +343,7 @@ if [ "$smoke" = 1 ]; then
 			r=$work/icount/results.txt
 			for op in "pair size=1 extra=0" "pair size=1 extra=1" "pair size=4" "pair size=32" \
 				"depot" "tree" "dma"; do
-				v=$(awk -v sel="icount op=$op" '
-					BEGIN { n = split(sel, w, " ") }
-					{ ok = ($1 == w[1]); for (i = 2; ok && i <= n; i++) ok = index(" " $0 " ", " " w[i] " ") > 0 }
-					ok { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) { print substr($i, 8); exit } }' "$r")
+				v=$(result_value "icount op=$op" per_op "$r")
 				if [[ $v =~ ^[0-9]+\.[0-9]+$ ]]; then
 					check PASS "icount op=$op: $v instructions"
 				else

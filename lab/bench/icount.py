@@ -20,6 +20,8 @@ import os
 import re
 import sys
 
+from report import read_env  # lab/bench/report.py, beside this file
+
 ORDER = ["base", "patched", "v6.12", "v7.3", "mainline"]
 LABELS = {"base": "6.1", "patched": "6.1 + series", "v6.12": "6.12",
           "v7.3": "7.3", "mainline": "7.3 + series"}
@@ -39,16 +41,6 @@ ROWS = [
     ("dma_strict", "dma_map_page+dma_unmap_page, VT-d strict", "icount-strict", dict(op="dma")),
     ("dma_pt", "dma_map_page+dma_unmap_page, iommu=pt (floor)", "icount-pt", dict(op="dma")),
 ]
-
-
-def read_env(path):
-    env = {}
-    if os.path.exists(path):
-        for line in open(path):
-            m = re.match(r'^([A-Z0-9_]+)=(.*)$', line.rstrip("\n"))
-            if m:
-                env[m.group(1)] = m.group(2).strip('"')
-    return env
 
 
 def read_lines(path):
@@ -119,6 +111,8 @@ def main():
             y = pick(r1, dict(op="pair", size="1", extra="1"))
             calib[k] = (y - x) if x is not None and y is not None else None
 
+    iters = sorted({kv["iters"] for lines in runs.values() for kv in lines
+                    if kv.get("iters") and kv.get("op") != "depot"})
     json.dump(dict(kernels=kernels, versions=versions, figures=fig, repeat_pct=repeat,
                    calibration=calib, nops=NOPS, goal_pct=GOAL_PCT),
               open(os.path.join(res, "icount.json"), "w"), indent=1, sort_keys=True)
@@ -138,7 +132,7 @@ def main():
              "one per guest instruction, so the module's loops (interrupts off, %s iterations "
              "after a warm-up) count instructions, whatever the host. Figures include the "
              "loop's own few instructions, the same for every kernel.\n"
-             % (benv.get("QEMU", "QEMU"), "20000"))
+             % (benv.get("QEMU", "QEMU"), " or ".join(iters) or "?"))
     L.append("Kernels: " + ", ".join("%s (%s)" % (LABELS[k], versions.get(k, "?")) for k in kernels)
              + ". Host: %s, %s CPUs.\n" % (benv.get("HOST_CPU", "?"), benv.get("HOST_CPUS", "?")))
     L.append("Method checks: with %d nops added to each iteration the figure grows by %s "
