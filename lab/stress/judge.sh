@@ -231,6 +231,19 @@ for s in $(echo "$scenarios" | tr ',' ' '); do
 		idle_cmp failslab
 		sum="${cache:-?} failing at $(field stress-failslab pct)%: $inj allocations failed in $r/$w rounds of traffic in $(secs failslab) ($tr), devices work afterwards; $idle"
 		;;
+	leakscan)
+		c=$(field stress-count done "scenario=leakscan ") w=$(field stress-count want "scenario=leakscan ")
+		sc=$(field stress-leakscan scans) rs=$(field stress-leakscan scans_reporting)
+		mr=$(field stress-leakscan scans_reporting_magazines) mg=$(field stress-leakscan magazines)
+		if [ "$(field stress-leakscan available)" != yes ]; then
+			why="${why:+$why; }this kernel has no kmemleak (lab/stress/stress.config)"
+		else
+			[ "$c" = "$w" ] || why="${why:+$why; }$c of $w cycles within the bound"
+			[ "${sc:-0}" -ge "$w" ] || why="${why:+$why; }only ${sc:-0} kmemleak scans ran during $c cycles"
+			[ "$mg" = 0 ] || why="${why:+$why; }kmemleak reported magazines $mg times, in $mr of $sc scans"
+		fi
+		sum="$c/$w bursts, each followed by the depot reclaim, the idle trim or the shrinker, in $(secs leakscan); $sc kmemleak scans meanwhile, $mr reporting a magazine ($rs reporting anything)"
+		;;
 	*) why="unknown scenario" sum= ;;
 	esac
 	if [ -z "$why" ]; then

@@ -5,7 +5,7 @@
 #   stress.sh [--machine vtd|amdvi|smmuv3]... [--check | --all]
 #             [--results FILE] [--tree DIR] [--accel tcg|auto]
 #             [--scenarios LIST] [--cycles N] [--rebinds N] [--rounds N]
-#             [--kunit-runs N]
+#             [--kunit-runs N] [--leak-cycles N]
 #
 # Builds the guest kernel (lab/vm/) with lab/stress/stress.config on top
 # (KASAN, lockdep, kmemleak, DMA-API debug, debugobjects for work items and
@@ -21,9 +21,13 @@
 #                between (domains torn down with reclaim work pending)
 #   failslab  3. failslab on iommu_iova_magazine (one boot) and on iommu_iova
 #                (another boot, slub_debug=A,<cache>) during traffic
+#   leakscan  5. bursts, then the depot reclaim, the idle trim or the
+#                shrinker, while kmemleak scans without pause: no scan may
+#                report a magazine
 #
-# Default (make stress): all four on the machine (VT-d), counts 100 hotplug
-# cycles, 100 rebinds, 10 failslab rounds per cache, 3 iova-test runs.
+# Default (make stress): all five on the machine (VT-d), counts 100 hotplug
+# cycles, 100 rebinds, 10 failslab rounds per cache, 3 iova-test runs, 20
+# leakscan cycles.
 #   --check   kunit + 10 hotplug cycles on VT-d (make stress-check, make check)
 #   --all     the default on VT-d, then kunit + hotplug on SMMUv3 (check-all)
 #   --results FILE   append "PASS|FAIL stress <run> <scenario>: ..." lines;
@@ -41,7 +45,7 @@
 
 STRESS_OUT=$LAB_OUT/stress
 machines=() check=0 all=0 results= tree= accel=${ACCEL:-tcg}
-scenarios= cycles= rebinds= rounds= kunit_runs=
+scenarios= cycles= rebinds= rounds= kunit_runs= leak_cycles=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--machine) machines+=("$2"); shift 2 ;;
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--rebinds) rebinds=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--kunit-runs) kunit_runs=$2; shift 2 ;;
+	--leak-cycles) leak_cycles=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^\. /{/^\. /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (lab/stress/stress.sh --help)" ;;
 	esac
@@ -71,7 +76,7 @@ done
 plan=()
 add_run() { plan+=("$*"); }
 full_runs() { # machine
-	add_run "$1" "$1" "${scenarios:-kunit,hotplug,rebind,failslab}" "${cycles:-100}" \
+	add_run "$1" "$1" "${scenarios:-kunit,hotplug,rebind,failslab,leakscan}" "${cycles:-100}" \
 		"${rebinds:-100}" "${rounds:-10}" "${kunit_runs:-3}" iommu_iova_magazine
 	case ,${scenarios:-failslab}, in
 	*,failslab,*) add_run "$1-failslab-iova" "$1" failslab 0 0 "${rounds:-10}" 0 iommu_iova ;;
@@ -143,6 +148,7 @@ for r in "${plan[@]}"; do
 	[ "$a" = arm64 ] && slow=2
 	bounds="kunit=$((slow * (60 + 90 * kr))) hotplug=$((slow * (60 + 6 * cyc)))"
 	bounds="$bounds rebind=$((slow * (60 + 8 * reb))) failslab=$((slow * (60 + 40 * rnd)))"
+	bounds="$bounds leakscan=$((slow * (60 + 20 * ${leak_cycles:-20})))"
 	timeout=600 append="slab_nomerge lab.scenarios=$scen"
 	for b in $bounds; do
 		case ,$scen, in
@@ -150,6 +156,7 @@ for r in "${plan[@]}"; do
 		esac
 	done
 	append="$append lab.cycles=$cyc lab.rebinds=$reb lab.failslab_rounds=$rnd lab.kunit_runs=$kr"
+	append="$append lab.leak_cycles=${leak_cycles:-20}"
 	[ "$cache" = - ] || append="$append slub_debug=A,$cache"
 	run=$STRESS_OUT/runs/$label
 	log "stress $label: $m, scenarios $scen (hotplug $cyc cycles, rebind $reb, failslab $rnd rounds on $cache, iova-test x$kr), 4 vCPUs, time limit ${timeout} s"
