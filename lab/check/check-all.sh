@@ -3,9 +3,10 @@
 # make check-all: everything make check does, and what is too long for it:
 # the x86_64 KUnit suites at every patch, the short stress run, the bench
 # smoke and the mutants (check.sh with LEVEL=all), the boot check on the 3
-# machines x 2 modes, the build gates at every patch (x86_64 and arm64), and
-# the stress runs of the debug kernel (all scenarios on VT-d, CPU hotplug
-# under traffic on SMMUv3). Ends with "N passed, N failed".
+# machines x 2 modes, the build gates at every patch (x86_64, arm64, arm64
+# without PCI), and the stress runs of the debug kernel (all scenarios on
+# VT-d, CPU hotplug under traffic on SMMUv3). Ends with "N passed, N
+# failed".
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -26,7 +26,8 @@
 # make check-all (LEVEL=all) adds, each compiling kernels of its own:
 #  bisect      x86_64 at every patch;
 #  gates       the last patch adds no W=1 or sparse warning to drivers/iommu/
-#              on x86_64 and arm64 (every patch: check-all.sh itself);
+#              and mm/kmemleak.o on x86_64, arm64 and arm64 without PCI
+#              (every patch: check-all.sh itself);
 #  boot        VT-d, lazy mode, real DMA, KUnit modules, kselftest;
 #  stress      the debug kernel (KASAN, lockdep, ...) through the flush-queue
 #              stress case and 10 CPU hotplug cycles under traffic;
@@ -337,11 +338,11 @@ if grep -q '^PASS series applies' "$results"; then
 	stage deb 8 "$LAB_DIR/deb/deb.sh" --config-only --results "$results"
 	stage roundtrip 6 "$LAB_DIR/roundtrip/roundtrip.sh" --results "$results"
 	# Each of these compiles kernels of its own (the W=1/sparse builds of
-	# two architectures, the VT-d debug kernel, the KASAN kernel, the
+	# three configurations, the VT-d debug kernel, the KASAN kernel, the
 	# bench kernel, a kernel per mutant): make check-all. A cold make
 	# check must stay well inside CI's 90 minutes.
 	if [ "$LEVEL" = all ]; then
-		stage gates 2 "$LAB_DIR/gates/gates.sh" --tip --results "$results"
+		stage gates 3 "$LAB_DIR/gates/gates.sh" --tip --results "$results"
 		stage boot 11 "$LAB_DIR/boot/boot.sh" --check --tree "$tree" --results "$results"
 		stage stress 3 "$LAB_DIR/stress/stress.sh" --check --tree "$tree" --results "$results"
 		stage bench 32 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
