@@ -447,8 +447,9 @@ scenario_leakscan() {
 		return
 	fi
 	bench_bind
-	rm -f /tmp/scanstop /tmp/leakscan.report
+	rm -f /tmp/scanstop /tmp/leakscan.report /tmp/bench.errors
 	: >/tmp/scans
+	: >/tmp/bench.acc
 	(
 		while [ ! -e /tmp/scanstop ]; do
 			echo scan >$k
