@@ -235,14 +235,17 @@ for s in $(echo "$scenarios" | tr ',' ' '); do
 		c=$(field stress-count done "scenario=leakscan ") w=$(field stress-count want "scenario=leakscan ")
 		sc=$(field stress-leakscan scans) rs=$(field stress-leakscan scans_reporting)
 		mr=$(field stress-leakscan scans_reporting_magazines) mg=$(field stress-leakscan magazines)
+		cy=$(field stress-traffic cycles "scenario=leakscan ")
+		br=$(field stress-traffic bench_runs "scenario=leakscan ") bo=$(field stress-traffic bench_ok "scenario=leakscan ")
 		if [ "$(field stress-leakscan available)" != yes ]; then
 			why="${why:+$why; }this kernel has no kmemleak (lab/stress/stress.config)"
 		else
-			[ "$c" = "$w" ] || why="${why:+$why; }$c of $w cycles within the bound"
-			[ "${sc:-0}" -ge "$w" ] || why="${why:+$why; }only ${sc:-0} kmemleak scans ran during $c cycles"
+			[ "${c:-0}" -ge "${w:-1}" ] || why="${why:+$why; }${c:-0} of $w kmemleak scans within the bound"
+			[ "${br:-0}" -gt 0 ] && [ "$br" = "$bo" ] ||
+				why="${why:+$why; }dma_map_benchmark: ${bo:-0} of ${br:-0} bursts ok ($(sed -n 's/^stress-info what=bench-errors //p' "$res" | head -n 1))"
 			[ "$mg" = 0 ] || why="${why:+$why; }kmemleak reported magazines $mg times, in $mr of $sc scans"
 		fi
-		sum="$c/$w bursts, each followed by the depot reclaim, the idle trim or the shrinker, in $(secs leakscan); $sc kmemleak scans meanwhile, $mr reporting a magazine ($rs reporting anything)"
+		sum="$sc kmemleak scans in $(secs leakscan), while $bo bursts of dma_map_benchmark were each followed by the depot reclaim, the idle trim or the shrinker ($cy cycles); $mr scans reported a magazine, $rs anything"
 		;;
 	*) why="unknown scenario" sum= ;;
 	esac

@@ -5,7 +5,7 @@
 #   stress.sh [--machine vtd|amdvi|smmuv3]... [--check | --all]
 #             [--results FILE] [--tree DIR] [--accel tcg|auto]
 #             [--scenarios LIST] [--cycles N] [--rebinds N] [--rounds N]
-#             [--kunit-runs N] [--leak-cycles N]
+#             [--kunit-runs N] [--leak-scans N]
 #
 # Builds the guest kernel (lab/vm/) with lab/stress/stress.config on top
 # (KASAN, lockdep, kmemleak, DMA-API debug, debugobjects for work items and
@@ -26,8 +26,8 @@
 #                report a magazine
 #
 # Default (make stress): all five on the machine (VT-d), counts 100 hotplug
-# cycles, 100 rebinds, 10 failslab rounds per cache, 3 iova-test runs, 20
-# leakscan cycles.
+# cycles, 100 rebinds, 10 failslab rounds per cache, 3 iova-test runs, 8
+# kmemleak scans.
 #   --check   kunit + 10 hotplug cycles on VT-d (make stress-check, make check)
 #   --all     the default on VT-d, then kunit + hotplug on SMMUv3 (check-all)
 #   --results FILE   append "PASS|FAIL stress <run> <scenario>: ..." lines;
@@ -45,7 +45,7 @@
 
 STRESS_OUT=$LAB_OUT/stress
 machines=() check=0 all=0 results= tree= accel=${ACCEL:-tcg}
-scenarios= cycles= rebinds= rounds= kunit_runs= leak_cycles=
+scenarios= cycles= rebinds= rounds= kunit_runs= leak_scans=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--machine) machines+=("$2"); shift 2 ;;
@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--rebinds) rebinds=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--kunit-runs) kunit_runs=$2; shift 2 ;;
-	--leak-cycles) leak_cycles=$2; shift 2 ;;
+	--leak-scans) leak_scans=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^\. /{/^\. /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (lab/stress/stress.sh --help)" ;;
 	esac
@@ -148,7 +148,7 @@ for r in "${plan[@]}"; do
 	[ "$a" = arm64 ] && slow=2
 	bounds="kunit=$((slow * (60 + 90 * kr))) hotplug=$((slow * (60 + 6 * cyc)))"
 	bounds="$bounds rebind=$((slow * (60 + 8 * reb))) failslab=$((slow * (60 + 40 * rnd)))"
-	bounds="$bounds leakscan=$((slow * (60 + 20 * ${leak_cycles:-20})))"
+	bounds="$bounds leakscan=$((slow * (60 + 90 * ${leak_scans:-8})))"
 	timeout=600 append="slab_nomerge lab.scenarios=$scen"
 	for b in $bounds; do
 		case ,$scen, in
@@ -156,7 +156,7 @@ for r in "${plan[@]}"; do
 		esac
 	done
 	append="$append lab.cycles=$cyc lab.rebinds=$reb lab.failslab_rounds=$rnd lab.kunit_runs=$kr"
-	append="$append lab.leak_cycles=${leak_cycles:-20}"
+	append="$append lab.leak_scans=${leak_scans:-8}"
 	[ "$cache" = - ] || append="$append slub_debug=A,$cache"
 	run=$STRESS_OUT/runs/$label
 	log "stress $label: $m, scenarios $scen (hotplug $cyc cycles, rebind $reb, failslab $rnd rounds on $cache, iova-test x$kr), 4 vCPUs, time limit ${timeout} s"

@@ -17,9 +17,10 @@
 #             emptied the rcaches, while failslab fails lab.failslab_pct% of
 #             the allocations from the cache(s) marked at boot with
 #             slub_debug=A,<cache>; then the device must still work
-#   leakscan  lab.leak_cycles bursts of dma_map_benchmark, each followed
-#             by the depot reclaim, the idle trim or the shrinker, while
-#             kmemleak scans without pause; no scan may report a magazine
+#   leakscan  bursts of dma_map_benchmark, each followed by the depot
+#             reclaim, the idle trim or the shrinker, while kmemleak scans
+#             without pause, lab.leak_scans times; no scan may report a
+#             magazine
 #
 # Each scenario has a deadline (lab.bound_<scenario>= seconds): a loop that reaches it
 # stops and says how far it got. Around a scenario: the idle level (rcache
@@ -432,17 +433,19 @@ scenario_failslab() {
 # fill the depots; the reclaim (a magazine per 100 ms), the idle trim (the
 # CPUs' magazines, then the whole depot) and the shrinker (drop_caches)
 # empty them, while a loop scans without pause and reads the report after
-# every scan. A pop of a depot list can hide the magazines below it from a
-# scan running meanwhile; a magazine reported by any scan, even if the next
-# one finds it again, counts. The kernel's own "new suspected memory leaks"
-# line fails the scenario as well (lab/lib/splats.txt).
-S_LEAK_CYCLES=$(param leak_cycles 10)
+# every scan, until lab.leak_scans scans have run (a scan takes tens of
+# seconds in a KASAN guest). A pop of a depot list can hide the magazines
+# below it from a scan running meanwhile; a magazine reported by any scan,
+# even if the next one finds it again, counts. The kernel's own "new
+# suspected memory leaks" line fails the scenario as well
+# (lab/lib/splats.txt).
+S_LEAK_SCANS=$(param leak_scans 8)
 scenario_leakscan() {
 	local i=0 k=/sys/kernel/debug/kmemleak
 	begin leakscan
 	if [ ! -e $k ]; then
 		result stress-leakscan available=no
-		result stress-count scenario=leakscan done=0 want="$S_LEAK_CYCLES"
+		result stress-count scenario=leakscan done=0 want="$S_LEAK_SCANS"
 		end leakscan
 		return
 	fi
@@ -450,6 +453,7 @@ scenario_leakscan() {
 	rm -f /tmp/scanstop /tmp/leakscan.report /tmp/bench.errors
 	: >/tmp/scans
 	: >/tmp/bench.acc
+	: >/tmp/fio.acc
 	(
 		while [ ! -e /tmp/scanstop ]; do
 			echo scan >$k
@@ -461,9 +465,9 @@ scenario_leakscan() {
 			[ "$n" = 0 ] || [ -e /tmp/leakscan.report ] || cp /tmp/leakscan.now /tmp/leakscan.report
 		done
 	) &
-	while [ $i -lt "$S_LEAK_CYCLES" ] && ! late; do
+	while [ "$(wc -l </tmp/scans)" -lt "$S_LEAK_SCANS" ] && ! late; do
 		i=$((i + 1))
-		bench_once 2 || result stress-error what=bench cycle="$i"
+		bench_once 2
 		case $((i % 3)) in
 		0) echo 2 >/proc/sys/vm/drop_caches ;;
 		1) sleep 1 ;;
@@ -479,14 +483,16 @@ scenario_leakscan() {
 	fi
 	result stress-leakscan available=yes $(awk '{ s++; if ($1 > 0) r++; if ($2 > 0) mr++; m += $2 }
 		END { printf "scans=%d scans_reporting=%d scans_reporting_magazines=%d magazines=%d", s, r, mr, m }' /tmp/scans)
-	result stress-count scenario=leakscan done="$i" want="$S_LEAK_CYCLES"
+	result stress-traffic scenario=leakscan cycles="$i" $(traffic_summary)
+	[ -s /tmp/bench.errors ] && result stress-info what=bench-errors "$(head -n 2 /tmp/bench.errors | tr '\n' ' ')"
+	result stress-count scenario=leakscan done="$(wc -l </tmp/scans)" want="$S_LEAK_SCANS"
 	end leakscan
 }
 
 echo 60 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 result stress-setup scenarios="$S_SCENARIOS" cpus="$S_NCPU" nvme="$NVME" e1000e="$E1000E" \
 	cycles="$S_CYCLES" rebinds="$S_REBINDS" failslab_rounds="$S_ROUNDS" failslab_pct="$S_PCT" \
-	kunit_runs="$S_KUNIT_RUNS" leak_cycles="$S_LEAK_CYCLES" idle="$S_IDLE" \
+	kunit_runs="$S_KUNIT_RUNS" leak_scans="$S_LEAK_SCANS" idle="$S_IDLE" \
 	slab_nomerge="$(grep -qw slab_nomerge /proc/cmdline && echo yes || echo no)" \
 	dma_api_debug="$([ -d /sys/kernel/debug/dma-api ] && echo yes || echo no)" \
 	kasan="$(dmesg | grep -q 'KernelAddressSanitizer initialized' && echo yes || echo no)"
