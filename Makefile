@@ -90,10 +90,14 @@ shell:
 boot:
 	@$(LAB)/boot/boot.sh $(if $(MACHINE),--machine $(MACHINE)) $(if $(MODE),--mode $(MODE)) $(if $(APPEND),--append "$(APPEND)")
 
-## boot-check: the short boot check (VT-d, lazy mode), PASS/FAIL lines in out/boot/check-results
+# SERIES=mainline works in out/mainline/ (lab/lib/lib.sh).
+BOOT_RESULTS := out/$(if $(filter mainline,$(SERIES)),mainline/)boot/check-results
+
+## boot-check: the short boot check (VT-d, lazy mode), PASS/FAIL lines in out/boot/check-results (SERIES=mainline: out/mainline/boot/)
 boot-check:
-	@rm -f out/boot/check-results
-	@$(LAB)/boot/boot.sh --check --results out/boot/check-results
+	@rm -f $(BOOT_RESULTS)
+	@mkdir -p $(dir $(BOOT_RESULTS))
+	@$(LAB)/boot/boot.sh --check --results $(BOOT_RESULTS)
 
 ## check-all: make check, plus the boot check on 3 machines x 2 modes, build gates at every patch, the full stress runs
 check-all:

@@ -38,7 +38,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-machines=() modes=() check=0 all=0 shell=0 results= tree= kernel= arch= flavor=${FLAVOR:-debug}
+machines=() modes=() check=0 all=0 shell=0 results= tree= kernel= arch= flavor=${FLAVOR:-debug} append=
 fwd=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,7 +52,8 @@ while [ $# -gt 0 ]; do
 	--flavor) flavor=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--arch) arch=$2; shift 2 ;;
-	--accel|--append|--timeout|--modules|--benchmark|--selftests|--workload|--steps|--fio|--bench|--out)
+	--append) append=$2; shift 2 ;;
+	--accel|--timeout|--modules|--benchmark|--selftests|--workload|--steps|--fio|--bench|--out)
 		fwd+=("$1" "$2"); shift 2 ;;
 	-h|--help) sed -n '3,/^\. /{/^\. /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (lab/boot/boot.sh --help)" ;;
@@ -68,11 +69,19 @@ if [ -n "$kernel" ]; then
 		*) die "--arch must be x86_64 or arm64, not '$arch'" ;;
 		esac
 	fi
+	[ -z "$append" ] || fwd+=(--append "$append")
 	has_out=0
 	for a in "${fwd[@]}"; do [ "$a" = --out ] && has_out=1; done
 	[ "$has_out" = 1 ] || fwd+=(--out "$BOOT_OUT/runs/given-$m-${modes[0]:-lazy}")
 	exec "$VM_DIR/run.sh" --machine "$m" --mode "${modes[0]:-lazy}" --kernel "$kernel" "${fwd[@]}"
 fi
+
+# Linux 7.3 makes iommu_iova_magazine after kmalloc-1k, and SLUB merges it
+# into that cache: the mainline series boots with slab_nomerge, so that the
+# magazines have their own line in /proc/slabinfo (the slab check) and the
+# kselftest can count them.
+[ "$SERIES" != mainline ] || append="slab_nomerge${append:+ $append}"
+[ -z "$append" ] || fwd+=(--append "$append")
 
 if [ "$all" = 1 ]; then
 	[ ${#machines[@]} -gt 0 ] || machines=(vtd amdvi smmuv3)

@@ -79,7 +79,7 @@ else
 fi
 
 # 3. KUnit, as read from debugfs in the guest.
-for s in iommu-iova iommu-dma; do
+for s in $KUNIT_SUITES; do
 	line=$(grep "^kunit suite=$s " "$res" || true)
 	[ -n "$line" ] || { has done && check FAIL "KUnit $s: no results in /sys/kernel/debug/kunit/$s"; continue; }
 	p=$(field kunit pass "suite=$s ") f=$(field kunit fail "suite=$s ")
@@ -98,9 +98,9 @@ done
 sed -i 's/, 0 skipped//' "$checks"
 if has kunit-module; then
 	if grep -q '^kunit-module .*load=ok' "$res" && grep -q '^kunit-module .*unload=ok' "$res"; then
-		check PASS "iova-test.ko loads and unloads with modprobe"
+		check PASS "$KUNIT_MODULE.ko loads and unloads with modprobe"
 	else
-		check FAIL "iova-test.ko loads and unloads with modprobe: $(grep '^kunit-module' "$res" | grep failed | head -n 1)"
+		check FAIL "$KUNIT_MODULE.ko loads and unloads with modprobe: $(grep '^kunit-module' "$res" | grep failed | head -n 1)"
 	fi
 fi
 
@@ -208,7 +208,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	fi
 	printf '  %-12s %s\n' kernel "${ver:-?} ($kinfo)"
 	printf '  %-12s %s\n' "IOMMU mode" "${modeline:-?}; kernel policy: ${policy:-?}; units: $(sed -n 's/^iommu-units //p' "$res")"
-	printf '  %-12s %s\n' KUnit "$(kunit_sum iommu-iova); $(kunit_sum iommu-dma)"
+	printf '  %-12s %s\n' KUnit "$(for s in $KUNIT_SUITES; do kunit_sum "$s"; done | paste -sd ';' | sed 's/;/; /g')"
 	printf '  %-12s %s\n' fio "${iops:--} IOPS, 4k randread qd16 $(field fio seconds) s (information only)"
 	printf '  %-12s %s\n' "map/unmap" "$(bench_sum)"
 	shared=$(field slab shared_with)
@@ -219,7 +219,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 		printf '  %-12s %s\n' "magazines" "no line in /proc/slabinfo (merged, shares a cache with $shared)"
 	fi
 	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
-	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # rcache magazines of all domains: //p' "$res" | head -n 1)"
+	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # \(rcache magazines of all domains\|magazines\): //p' "$res" | head -n 1)"
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
 	printf '  %-12s %s\n' verdict "$([ "$nfail" -eq 0 ] && echo PASS || echo FAIL) ($npass passed, $nfail failed; $run/checks.txt)"

@@ -28,9 +28,12 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-30G}
 SERIES=${SERIES:-6.1}
 case $SERIES in
 6.1)
-	: "${BASE_PKG:=linux-source-6.1}" "${BASE_MAJOR:=6.1}" "${BASE_SUITE:=}" ;;
+	: "${BASE_PKG:=linux-source-6.1}" "${BASE_MAJOR:=6.1}" "${BASE_SUITE:=}"
+	# The series' IOVA KUnit module and the suites the guests read.
+	KUNIT_MODULE=iova-test KUNIT_SUITES="iommu-iova iommu-dma" ;;
 mainline)
 	: "${BASE_PKG:=linux-source-7.3}" "${BASE_MAJOR:=7.3}" "${BASE_SUITE:=trixie-backports}"
+	KUNIT_MODULE=iova_kunit KUNIT_SUITES="iommu_iova iommu_dma"
 	SERIES_DIR=${SERIES_DIR:-$LAB_TOP/series/mainline}
 	# Its work trees, builds and results apart from the 6.1 ones.
 	case $LAB_OUT in */mainline) ;; *) LAB_OUT=$LAB_OUT/mainline ;; esac ;;

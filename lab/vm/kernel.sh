@@ -16,9 +16,10 @@
 # and leaves there:
 #   kernel          the image QEMU boots (bzImage or Image)
 #   modules/        modules_install output (lib/modules/<release>/...)
-#   dma_map_benchmark   tools/testing/selftests/dma, static, for the guest
+#   dma_map_benchmark   tools/testing/selftests/dma (7.3: tools/dma), static,
+#                   for the guest
 #   selftests/      tools/testing/selftests/iommu of the tree, if it has one,
-#                   installed with the kselftest runner
+#                   its scripts installed with the kselftest runner
 #   kernel.env      KERNEL_ARCH, KERNEL_IMAGE, KERNEL_RELEASE, KERNEL_FLAVOR
 . "$(dirname "$0")/../lib/lib.sh"
 . "$LAB_DIR/lib/kbuild.sh"
@@ -73,16 +74,20 @@ kbuild_config "$arch-$flavor" "$out/config.log" "$cfg" "$build" "${bases[@]}" --
 start=$(date +%s)
 kbuild_kernel "$arch-$flavor" "$out" "$build"
 rel=$KB_RELEASE
-[ -n "$(find "$out/modules/lib/modules/$rel" -name 'iova-test.ko*')" ] ||
-	die "$arch-$flavor: iova-test.ko was not built (is CONFIG_IOMMU_IOVA_KUNIT_TEST=m in the tree's Kconfig?)"
+[ -n "$(find "$out/modules/lib/modules/$rel" -name "$KUNIT_MODULE.ko*")" ] ||
+	die "$arch-$flavor: $KUNIT_MODULE.ko was not built (is CONFIG_IOMMU_IOVA_KUNIT_TEST=m in the tree's Kconfig?)"
 kbuild_dma_map_benchmark "$arch-$flavor" "$out"
 
 # The series' kselftest of the IOVA caches, where the tree has it, installed
-# with the kselftest runner (run_kselftest.sh), which the guest runs.
+# with the kselftest runner (run_kselftest.sh), which the guest runs. Only
+# the scripts (TEST_PROGS): the iommufd tests beside it in 7.3 are C programs
+# (TEST_GEN_PROGS) that need libcap and the installed uapi headers, and the
+# guest does not run them.
 rm -rf "$out/selftests"
 if [ -d "$tree/tools/testing/selftests/iommu" ]; then
 	logged "$out/selftests.log" make -C "$tree/tools/testing/selftests" ARCH="$KB_ARCH" \
-		CROSS_COMPILE="$KB_CROSS" TARGETS=iommu INSTALL_PATH="$out/selftests" install ||
+		CROSS_COMPILE="$KB_CROSS" TARGETS=iommu TEST_GEN_PROGS= \
+		INSTALL_PATH="$out/selftests" install ||
 		die "$arch-$flavor: the iommu kselftests do not install; see $out/selftests.log"
 	[ -x "$out/selftests/run_kselftest.sh" ] ||
 		die "$arch-$flavor: make install of the kselftests made no run_kselftest.sh (see $out/selftests.log)"

@@ -124,7 +124,7 @@ qemu_cmd() {
 	cmd+=(-smp "$smp" -m "$mem" -display none -monitor none -no-reboot
 		-serial "file:$out/console.log"
 		-kernel "$kernel" -initrd "$out/initrd.img"
-		-append "$MACHINE_CMDLINE $mode_args panic=-1 ${steps:+lab.steps=$steps }lab.fio=$fio_s lab.bench=$bench_s $append"
+		-append "$MACHINE_CMDLINE $mode_args panic=-1 ${steps:+lab.steps=$steps }lab.fio=$fio_s lab.bench=$bench_s lab.kunit_module=$KUNIT_MODULE lab.kunit_suites=${KUNIT_SUITES// /,} $append"
 		-drive "file=$out/disk.img,if=none,id=disk0,format=raw,cache=none,aio=threads"
 		-device nvme,serial=lab0001,drive=disk0
 		-nic none -device e1000e)
