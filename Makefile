@@ -9,6 +9,8 @@ LAB := lab
 
 # SERIES=6.1|mainline selects the series and its base (lab/lib/lib.sh).
 export SERIES
+# The work tree of the series selected (lab/lib/lib.sh: out/ or out/mainline/).
+TREE_DIR := out/$(if $(filter mainline,$(SERIES)),mainline/)tree
 
 .PHONY: all help base tree export kunit kunit-x86 gates deb check mutants clean distclean
 
@@ -32,12 +34,12 @@ export:
 
 ## kunit: build a UML kernel from out/tree and run the series' KUnit suites
 kunit:
-	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
+	@[ -d $(TREE_DIR)/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch um $(if $(SMP),--smp $(SMP))
 
 ## kunit-x86: the same on x86_64 under QEMU (microvm without an IOMMU: the suites use fake domains; 4 vCPUs, TCG), IOMMU_DMA suite included; SMP=N: N vCPUs
 kunit-x86:
-	@[ -d out/tree/.git ] || $(LAB)/tree/tree.sh
+	@[ -d $(TREE_DIR)/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
 
 ## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch (x86_64 at the tip), deb config, mail round trip, and the same for the mainline series (README: what runs where; STAGES=a,b: only those)
