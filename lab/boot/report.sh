@@ -64,7 +64,7 @@ forced=$(sed -n 's/^iommu-forced-strict //p' "$res" | head -n 1)
 if [ "$MODE" = strict ]; then
 	want=DMA why=""
 elif [ "$MACHINE_LAZY" = forced-strict ]; then
-	want=DMA why=" (lazy asked for; Linux 6.1 forces strict here: \"$forced\")"
+	want=DMA why=" (lazy asked for; the kernel forces strict here: \"$forced\")"
 else
 	want=DMA-FQ why=""
 fi
