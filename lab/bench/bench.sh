@@ -183,6 +183,7 @@ build_kernel() { # NAME
 	v7.3|mainline) t=$(tree_mainline "$1"); b=$t/.lab-build ;;
 	*) die "unknown kernel '$1': the kernels are base, patched, v6.12, v7.3 and mainline" ;;
 	esac
+	built_tree=$t
 	"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
 }
 
@@ -385,6 +386,9 @@ for k in "${ks[@]}"; do
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
 	log "[$(elapsed)] $k kernel ready ($(($(date +%s) - t0)) s)"
 done
+# gen_init_cpio, for the initramfs, comes from a kernel tree: the patched
+# one, or the last one built when the run has none (KERNELS="v7.3 mainline").
+[ -f "$BOOT_TREE/usr/gen_init_cpio.c" ] || export BOOT_TREE=$built_tree
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 res=$bench_out/results/$stamp

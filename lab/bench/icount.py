@@ -148,20 +148,27 @@ def main():
     L.append(head + " |")
     L.append("|" + "---|" * (1 + len(kernels) + len(pairs)))
     over = []
+    missing = []
     for rid, label, _, _ in ROWS:
         row = "| %s | " % label + " | ".join(f(fig[rid][k]) for k in kernels)
         for p, b in pairs:
             d = pct(fig[rid][p], fig[rid][b])
             row += " | " + ("n/a" if d is None else "%+.2f%%" % d)
-            if d is not None and d > GOAL_PCT:
+            if d is None:
+                missing.append(label)
+            elif d > GOAL_PCT:
                 over.append((label, LABELS[p], LABELS[b], d))
         L.append(row + " |")
     L.append("")
+    if missing:
+        L.append("No comparison for %d of %d rows (a kernel's figures are missing: see "
+                 "the runs' consoles): %s.\n" % (len(missing), len(ROWS) * len(pairs),
+                                                 "; ".join(missing)))
     if over:
         L.append("Rows over the goal (a series within %.1f%% of its base): " % GOAL_PCT +
                  "; ".join("%s, %s %+.2f%% vs %s" % (lab, p, d, b) for lab, p, b, d in over) +
                  ". The reasons are in the README's bench section.\n")
-    elif pairs:
+    elif pairs and not missing:
         L.append("Every row of each series is within %.1f%% of its base (or below it).\n" % GOAL_PCT)
     text = "\n".join(L) + "\n"
     path = os.path.join(res, "report.md")
