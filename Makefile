@@ -12,7 +12,7 @@ export SERIES
 # The work tree of the series selected (lab/lib/lib.sh: out/ or out/mainline/).
 TREE_DIR := out/$(if $(filter mainline,$(SERIES)),mainline/)tree
 
-.PHONY: all help base tree export kunit kunit-x86 gates deb check mutants clean distclean
+.PHONY: all help base tree export kunit kunit-x86 flakes gates deb check mutants clean distclean
 
 ## all: the main job: build the patched kernel, boot it on the emulated VT-d (lazy) with real DMA, print the report
 all: boot
@@ -41,6 +41,11 @@ kunit:
 kunit-x86:
 	@[ -d $(TREE_DIR)/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/kunit.sh --arch x86_64 $(if $(SMP),--smp $(SMP))
+
+## flakes: the x86_64 suites RUNS=20 times in a row while LOAD=2 kernel builds load the host (SMP=4 vCPUs; KASAN=1: with KASAN); the tally
+flakes:
+	@[ -d $(TREE_DIR)/.git ] || $(LAB)/tree/tree.sh
+	@$(LAB)/kunit/flakes.sh $(if $(RUNS),--runs $(RUNS)) $(if $(LOAD),--load $(LOAD)) $(if $(SMP),--smp $(SMP)) $(if $(KASAN),--kasan)
 
 ## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch (x86_64 at the tip), deb config, mail round trip, and the same for the mainline series (README: what runs where; STAGES=a,b: only those)
 check:

@@ -13,7 +13,8 @@
 # a figure that does not depend on the host, its load or TCG; all, both.
 # Kernels: base, patched, v6.12 (default), and for the icount part also
 # v7.3 and mainline (Linux 7.3 and 7.3 with series/mainline) when given
-# with --kernels. --kernels steps (icount only): the series' tree at every
+# with --kernels; v1 (the 6.1 series as first posted: series/ at git
+# commit V1_REF, default 15b76fe) for the wall part. --kernels steps (icount only): the series' tree at every
 # patch, p0 (the base) to pN, built one after the other in one folder (each
 # build recompiles what the patch changed), so that the table shows what
 # each patch adds per operation. A part "scale" (64 vCPUs) is not written yet.
@@ -30,6 +31,7 @@
 #              dma_map_benchmark -b 64 (DMA-FQ), fio
 #      strict  dma_map_benchmark -b 64, SAC under fragmentation, fio
 #      pt      dma_map_benchmark and fio with iommu=pt (the physical limit)
+#    KINDS="lazy" (for example) runs only those kinds of boot.
 #    Every boot is lab/vm/run.sh with lab/bench/guest.sh as its workload,
 #    slab_nomerge on the command line (so that iommu_iova_magazine has its
 #    own line in /proc/slabinfo) and a time limit.
@@ -154,6 +156,26 @@ tree_mainline() { # v7.3|mainline
 	echo "$t"
 }
 
+# The 6.1 series as first posted (v1): the patch files of series/ at git
+# commit V1_REF, applied to the base.
+tree_v1() {
+	local t=$bench_out/v1 ref=${V1_REF:-15b76fe} d=$bench_out/v1-series sum
+	sum=$(git -C "$LAB_TOP" rev-parse -q --verify "$ref:series" 2>/dev/null) ||
+		die "v1: no series/ at git commit '$ref' (V1_REF) in $LAB_TOP; a shallow clone lacks it (git fetch --unshallow)"
+	if [ "$(cat "$t.series" 2>/dev/null)" != "$sum" ] ||
+		[ -n "$(git -C "$t" status --porcelain --untracked-files=no 2>/dev/null || echo none)" ]; then
+		log "bench tree $t: the base + series/ at $ref (v1)"
+		rm -rf "$d"
+		mkdir -p "$d"
+		git -C "$LAB_TOP" archive "$ref" series | tar -x -C "$d" --strip-components=1 ||
+			die "v1: cannot read series/ at $ref"
+		SERIES_DIR=$d FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$t" >&2 ||
+			die "v1 (series/ at $ref) does not apply to the base"
+		echo "$sum" >"$t.series"
+	fi
+	echo "$t"
+}
+
 # --- 2. Kernels -------------------------------------------------------------
 
 # The series at patch N (p0: the base), checked out in one tree.
@@ -181,7 +203,8 @@ build_kernel() { # NAME
 	patched) t=$(tree_patched); [ -n "$tree" ] || b=$t/.lab-build ;;
 	v6.12) t=$(tree_v612) ;;
 	v7.3|mainline) t=$(tree_mainline "$1"); b=$t/.lab-build ;;
-	*) die "unknown kernel '$1': the kernels are base, patched, v6.12, v7.3 and mainline" ;;
+	v1) t=$(tree_v1); b=$t/.lab-build ;;
+	*) die "unknown kernel '$1': the kernels are base, patched, v1, v6.12, v7.3 and mainline" ;;
 	esac
 	built_tree=$t
 	"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
@@ -377,7 +400,8 @@ fi
 read -r -a ks <<<"$kernels"
 for k in "${ks[@]}"; do
 	case $part,$k in
-	wall,v7.3|wall,mainline) die "the wall part runs base, patched and v6.12 (the 6.1 scenarios); $k is for --part icount" ;;
+	wall,v7.3|wall,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount" ;;
+	icount,v1|all,v1) die "v1 is for the wall part (--part wall)" ;;
 	esac
 done
 [ "$part" = icount ] || need_pkgs python3-matplotlib
@@ -443,7 +467,8 @@ runs() {
 }
 
 # The wall part: rounds of the three kinds of boot.
-[ "$part" = icount ] || runs "$rounds" lazy strict pt
+# shellcheck disable=SC2086 # KINDS is a list
+[ "$part" = icount ] || runs "$rounds" ${KINDS:-lazy strict pt}
 # The icount part: instruction counts do not vary from boot to boot, so two
 # rounds of the lazy boot (their difference is the method's repeatability)
 # and one of strict and iommu=pt.

@@ -14,6 +14,8 @@
 # emulated nvme gives the same with or without an IOMMU); dma_map_benchmark
 # ran on a device behind the IOMMU; /proc/slabinfo has iommu_iova_magazine;
 # the series' kselftest iommu/iova_rcache.sh passed (where the tree has it);
+# the idle guest: after bursts in ten domains the IOVA caches hold no
+# magazine and their works ran not once in the last 5 s (the step wakeups);
 # kmemleak found nothing; the kernel log has no WARNING, BUG, Oops, lockdep
 # or kmemleak report.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -147,6 +149,25 @@ if [ "$(field selftest available)" = yes ]; then
 	sed -i 's/, 0 skipped//' "$checks"
 fi
 
+# 6c. The idle guest: after bursts in ten domains, the IOVA caches give
+# back their magazines, and then neither their works nor their timers run.
+if has wakeups; then
+	if [ "$(field wakeups available)" = no ]; then
+		check FAIL "idle guest: the kernel has no workqueue trace events (CONFIG_FTRACE, CONFIG_ENABLE_DEFAULT_TRACERS)"
+	else
+		iw=$(field wakeups iova_works) wsecs=$(field wakeups idle_s) wdom=$(field wakeups domains)
+		mb=$(field wakeups magazines_before) ma=$(field wakeups magazines_after)
+		wall=$(echo "$iw" | tr ',' '\n' | awk '{ n += $1 } END { print n + 0 }')
+		wlast=$(echo "$iw" | tr ',' '\n' | tail -n 5 | awk '{ n += $1 } END { print n + 0 }')
+		what="after 1 s bursts in $wdom domains, magazines $mb -> $ma in $wsecs s idle; the caches' works ran $wall times ($iw per second), $wlast in the last 5 s"
+		if [ "$ma" = 0 ] && [ "$wlast" = 0 ] && [ "$wdom" -gt 0 ]; then
+			check PASS "idle guest: $what"
+		else
+			check FAIL "idle guest: $what (expected no magazine and no run at the end)"
+		fi
+	fi
+fi
+
 # 7. kmemleak, when the kernel has it (FLAVOR=debug).
 if [ "$(field kmemleak available)" = yes ]; then
 	n=$(field kmemleak leaks)
@@ -220,6 +241,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 	fi
 	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
 	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # \(rcache magazines of all domains\|magazines\): //p' "$res" | head -n 1)"
+	[ -z "$(field wakeups iova_works)" ] || printf '  %-12s %s\n' idle "$(field wakeups domains) domains after bursts, $(field wakeups idle_s) s idle: magazines $(field wakeups magazines_before) -> $(field wakeups magazines_after); IOVA cache works run per second: $(field wakeups iova_works); all timer expiries per second: $(field wakeups timers)"
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
 	printf '  %-12s %s\n' verdict "$([ "$nfail" -eq 0 ] && echo PASS || echo FAIL) ($npass passed, $nfail failed; $run/checks.txt)"

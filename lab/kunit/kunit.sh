@@ -3,7 +3,8 @@
 # Stage "kunit": build a kernel from a tree and run the series' suites.
 #
 #   kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR]
-#            [--build DIR] [--results FILE] [--label TEXT]
+#            [--build DIR] [--results FILE] [--label TEXT] [--repeat N]
+#            [--kasan]
 #
 # Runs tools/testing/kunit/kunit.py from the tree with the series' own
 # drivers/iommu/.kunitconfig (6.1's kunit.py would otherwise read the one in
@@ -25,6 +26,10 @@
 # --filter GLOB runs only the suites kunit.py's filter_glob matches. A kernel log with a WARNING,
 # BUG, lockdep or debugobjects report fails the run even when every case
 # passed. Appends "PASS|FAIL <label> <case>" lines to the results file.
+# --repeat N (the flake tally: lab/kunit/flakes.sh) boots the kernel built
+# for the first run N times in all (kunit.py exec), judges each run alone
+# and labels its lines "<label> run I/N"; it exits 1 if any run failed.
+# --kasan (x86_64) adds generic KASAN to the debug options.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$LAB_DIR/lib/kbuild.sh"
 . "$LAB_DIR/vm/vm.sh"
@@ -38,6 +43,8 @@ filter=
 build=
 results=
 label=
+repeat=1
+kasan=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
@@ -47,12 +54,18 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
-	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT]" ;;
+	--repeat) repeat=$2; shift 2 ;;
+	--kasan) kasan=1; shift ;;
+	*) die "usage: kunit.sh [--arch um|x86_64] [--smp N] [--filter GLOB] [--tree DIR] [--build DIR] [--results FILE] [--label TEXT] [--repeat N] [--kasan]" ;;
 	esac
 done
 case $arch in
 um|x86_64) ;;
 *) die "--arch must be um or x86_64, not '$arch'" ;;
+esac
+[ "$kasan" = 0 ] || [ "$arch" = x86_64 ] || die "--kasan needs --arch x86_64"
+case $repeat in
+''|*[!0-9]*|0) die "--repeat takes a number of runs from 1, not '$repeat'" ;;
 esac
 [ -d "$tree" ] || die "no work tree at $tree: run 'make tree' first"
 # UML with SMP: the tree's UML has it and the host's subarchitecture too.
@@ -125,6 +138,7 @@ debug_opts=(
 archargs=()
 if [ "$arch" = x86_64 ]; then
 	debug_opts+=(CONFIG_DEBUG_ATOMIC_SLEEP=y)
+	[ "$kasan" = 0 ] || debug_opts+=(CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y)
 	# The IOMMU_DMA suite exists from the patch that adds it on.
 	if grep -q '^config IOMMU_DMA_KUNIT_TEST$' "$tree/drivers/iommu/Kconfig"; then
 		debug_opts+=(CONFIG_IOMMU_DMA_KUNIT_TEST=y)
@@ -195,43 +209,66 @@ for o in "${debug_opts[@]}"; do kadd+=(--kconfig_add "$o"); done
 kbuild_env "$tree" "$build"
 
 json=$build/results.json
-rm -f "$json"
-cmd=(python3 tools/testing/kunit/kunit.py run
-	--kunitconfig="$kconf" "${archargs[@]}" "${kadd[@]}"
-	--build_dir="$build" --jobs="$JOBS" --timeout=$((600 + 15 * smp))
-	--make_options="CC=ccache gcc" --json="$json")
-log "$label: ${cmd[*]}"
-set +e
-(cd "$tree" && PATH=${qemu_path-}$PATH "${cmd[@]}") >"$build/kunit.out" 2>&1
-rc=$?
-set -e
+# One boot and its verdict. $1: run (configure, build, boot) or exec (boot
+# the kernel built before); $2: the label of its lines. Returns 1 if a case
+# failed or none passed.
+one_run() {
+	local sub=$1 lbl=$2 cmd rc rows splats pass fail up opts
+	rm -f "$json"
+	opts=(--build_dir="$build" --timeout=$((600 + 15 * smp)) --make_options="CC=ccache gcc" --json="$json")
+	[ "$sub" = exec ] || opts+=("${kadd[@]}" --jobs="$JOBS")
+	cmd=(python3 tools/testing/kunit/kunit.py "$sub"
+		--kunitconfig="$kconf" "${archargs[@]}" "${opts[@]}")
+	log "$lbl: ${cmd[*]}"
+	set +e
+	(cd "$tree" && PATH=${qemu_path-}$PATH "${cmd[@]}") >"$build/kunit.out" 2>&1
+	rc=$?
+	set -e
 
-# The verdict, from the kernel log alone (lab/kunit/judge.sh: the kernel's
-# KTAP parser, the checkers' reports of lab/lib/splats.txt, kunit.py's status).
-rows=$build/cases.txt
-"$here/judge.sh" --log "$build/test.log" --tree "$tree" --rc "$rc" >"$rows" 2>"$build/judge.err" || true
-# A run on N CPUs counts only if N came up: a machine that starts fewer
-# would pass with the per-CPU cases skipped. Every SMP kernel says how many
-# it brought up (kernel/smp.c).
-if [ "$smp" -gt 1 ]; then
-	up=$(sed -n 's/.*smp: Brought up [0-9]* nodes*, \([0-9]*\) CPUs*.*/\1/p' "$build/test.log" 2>/dev/null | head -n 1)
-	[ "$up" = "$smp" ] ||
-		echo "FAIL cpus-online: $smp CPUs asked for, ${up:-an unknown number of} brought up" >>"$rows"
-fi
-splats=$(sed -n 's/^  kernel log: //p' "$build/judge.err")
-pass=$(grep -c '^PASS' "$rows" || true)
-fail=$(grep -c '^FAIL' "$rows" || true)
-if [ -n "$results" ]; then
-	awk -v l="$label" '{ r = $1; sub(/^[A-Z]+ /, ""); print r " " l ": " $0 }' "$rows" >>"$results"
-fi
-
-if [ "$fail" -ne 0 ] || [ "$pass" -eq 0 ]; then
-	tail -n 40 "$build/kunit.out" >&2
-	if [ -n "$splats" ]; then
-		printf '[lab] the kernel log (%s) reports:\n%s\n' "$build/test.log" "$splats" >&2
+	# The verdict, from the kernel log alone (lab/kunit/judge.sh: the kernel's
+	# KTAP parser, the checkers' reports of lab/lib/splats.txt, kunit.py's status).
+	rows=$build/cases.txt
+	"$here/judge.sh" --log "$build/test.log" --tree "$tree" --rc "$rc" >"$rows" 2>"$build/judge.err" || true
+	# A run on N CPUs counts only if N came up: a machine that starts fewer
+	# would pass with the per-CPU cases skipped. Every SMP kernel says how many
+	# it brought up (kernel/smp.c).
+	if [ "$smp" -gt 1 ]; then
+		up=$(sed -n 's/.*smp: Brought up [0-9]* nodes*, \([0-9]*\) CPUs*.*/\1/p' "$build/test.log" 2>/dev/null | head -n 1)
+		[ "$up" = "$smp" ] ||
+			echo "FAIL cpus-online: $smp CPUs asked for, ${up:-an unknown number of} brought up" >>"$rows"
 	fi
-	log "$label: KUnit FAILED ($pass passed, $fail failed, kunit.py exit $rc; full output in $build/kunit.out)"
-	exit 1
+	splats=$(sed -n 's/^  kernel log: //p' "$build/judge.err")
+	pass=$(grep -c '^PASS' "$rows" || true)
+	fail=$(grep -c '^FAIL' "$rows" || true)
+	if [ -n "$results" ]; then
+		awk -v l="$lbl" '{ r = $1; sub(/^[A-Z]+ /, ""); print r " " l ": " $0 }' "$rows" >>"$results"
+	fi
+
+	if [ "$fail" -ne 0 ] || [ "$pass" -eq 0 ]; then
+		tail -n 40 "$build/kunit.out" >&2
+		if [ -n "$splats" ]; then
+			printf '[lab] the kernel log (%s) reports:\n%s\n' "$build/test.log" "$splats" >&2
+		fi
+		[ "$repeat" = 1 ] || cp "$build/test.log" "$build/test.log.$lbl_n"
+		log "$lbl: KUnit FAILED ($pass passed, $fail failed, kunit.py exit $rc; full output in $build/kunit.out)"
+		return 1
+	fi
+	grep -E '^\[..:..:..\] (Testing complete|Elapsed time)' "$build/kunit.out" >&2 || true
+	log "$lbl: KUnit $pass passed, 0 failed"
+}
+
+if [ "$repeat" = 1 ]; then
+	lbl_n=1
+	one_run run "$label" || exit 1
+	exit 0
 fi
-grep -E '^\[..:..:..\] (Testing complete|Elapsed time)' "$build/kunit.out" >&2 || true
-log "$label: KUnit $pass passed, 0 failed"
+failed=0
+for ((lbl_n = 1; lbl_n <= repeat; lbl_n++)); do
+	t0=$(date +%s)
+	sub=exec
+	[ "$lbl_n" != 1 ] || sub=run
+	one_run "$sub" "$label run $lbl_n/$repeat" || failed=$((failed + 1))
+	log "$label run $lbl_n/$repeat: $(($(date +%s) - t0)) s"
+done
+log "$label: $repeat runs, $((repeat - failed)) passed, $failed failed"
+[ "$failed" = 0 ]

@@ -7,7 +7,7 @@
 #          [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR]
 #          [--workload full|probe|FILE] [--steps a,b,...] [--fio S] [--bench S]
 #          [--append "ARGS"] [--accel tcg|kvm|auto|icount] [--timeout S]
-#          [--smp N] [--mem SIZE] [--interactive]
+#          [--smp N] [--mem SIZE] [--spares N] [--interactive]
 #
 # --interactive (make shell): the console on this terminal (Ctrl-a x quits
 # QEMU), a shell in the guest after the info and iommu steps, no time limit.
@@ -20,7 +20,9 @@
 # iommu/iova_rcache.sh from it) and, for --workload FILE, that script as
 # /lab/workload (run as the step "script": it may call result KEY k=v...).
 # The guest gets an nvme disk backed by a file in DIR and a spare e1000e,
-# 2 vCPUs, 1 GiB (--smp, --mem: QEMU's -smp and -m).
+# 2 vCPUs, 1 GiB (--smp, --mem: QEMU's -smp and -m). --spares N gives it N
+# spare e1000e, each in a domain of its own behind the IOMMU (the step
+# wakeups uses them all; the others, the first).
 #
 # Writes into DIR: console.log (the serial console), qemu.log, results.txt
 # (the guest's "LAB" lines without the prefix: "<what> key=value ..."),
@@ -42,7 +44,7 @@
 
 machine=vtd mode=lazy kernel= modules= bench_bin= selftests= workload=full steps=
 fio_s=10 bench_s=5 append= accel=${ACCEL:-tcg} timeout=${TIMEOUT:-} out=
-smp=2 mem=1G interactive=0
+smp=2 mem=1G spares=1 interactive=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--machine) machine=$2; shift 2 ;;
@@ -61,8 +63,9 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--spares) spares=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
-	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto|icount] [--timeout S] [--smp N] [--mem SIZE]" ;;
+	*) die "usage: run.sh --machine NAME --kernel IMAGE --out DIR [--mode lazy|strict] [--modules DIR] [--benchmark BIN] [--selftests DIR] [--workload full|probe|FILE] [--steps LIST] [--fio S] [--bench S] [--append ARGS] [--accel tcg|kvm|auto|icount] [--timeout S] [--smp N] [--mem SIZE] [--spares N]" ;;
 	esac
 done
 need_machine "$machine"
@@ -76,6 +79,9 @@ strict) mode_args="iommu.strict=1" ;;
 esac
 [ -n "$kernel" ] && [ -f "$kernel" ] || die "--kernel: no kernel image '$kernel' (lab/vm/kernel.sh --arch $MACHINE_ARCH builds one)"
 [ -n "$out" ] || die "--out DIR is required"
+case $spares in
+''|*[!0-9]*|0) die "--spares must be a number from 1, not '$spares'" ;;
+esac
 case $workload in
 full) ;;
 probe) steps=${steps:-info} ;;
@@ -128,6 +134,8 @@ qemu_cmd() {
 		-drive "file=$out/disk.img,if=none,id=disk0,format=raw,cache=none,aio=threads"
 		-device nvme,serial=lab0001,drive=disk0
 		-nic none -device e1000e)
+	local i
+	for ((i = 1; i < spares; i++)); do cmd+=(-device e1000e); done
 	# The e1000e has no network behind it (QEMU warns "has no peer"): it
 	# is there to be unbound and given to dma_map_benchmark.
 	printf '%q ' "${cmd[@]}"
@@ -220,7 +228,7 @@ ACCEL=$accel
 STATUS=$STATUS
 SECONDS=$SECS
 KERNEL=$kernel
-MACHINE_DESC="$MACHINE_QEMU ${MACHINE_ARGS[*]}, $smp vCPUs, $mem memory, nvme + e1000e"
+MACHINE_DESC="$MACHINE_QEMU ${MACHINE_ARGS[*]}, $smp vCPUs, $mem memory, nvme + $spares e1000e"
 EOF
 echo "$QEMU_CMD" >"$out/qemu.cmd"
 if [ "$ok" -ne 0 ]; then
