@@ -5,12 +5,12 @@
 #
 #   flakes.sh [--runs N] [--smp N] [--load N] [--tree DIR] [--kasan]
 #
-# The kernel is built once (lab/kunit/kunit.sh --repeat), then booted N
-# times (default 20) with 4 vCPUs (--smp). Meanwhile --load N (default 2)
-# kernel builds run on the host, each with one job, without ccache, from
-# the base's tree into folders of their own, started again when they end:
-# the cases must not depend on the host's speed. The load starts before the
-# first boot and is stopped at the end. Writes $LAB_OUT/flakes/results (one
+# The kernel is built and run once on a quiet host (lab/kunit/kunit.sh;
+# not counted), then booted N times (default 20, kunit.sh --repeat) with 4
+# vCPUs (--smp) while --load N (default 2) kernel builds run on the host,
+# each with one job, without ccache, from the work tree into folders of
+# their own, started again when they end: the cases must not depend on the
+# host's speed. The load is stopped at the end. Writes $LAB_OUT/flakes/results (one
 # "PASS|FAIL x86_64 run I/N: case" line per case and run) and prints the
 # tally: runs, failed runs, each run's time and the host's load average.
 # --kasan: the kernel has generic KASAN too (its own build folder).
@@ -33,6 +33,10 @@ case $runs$load in *[!0-9]*) die "--runs and --load take numbers" ;; esac
 out=$LAB_OUT/flakes${kasan:+-kasan}
 mkdir -p "$out"
 : >"$out/results"
+
+# The kernel, built (and its suites run once) before the load starts.
+"$LAB_DIR/kunit/kunit.sh" --arch x86_64 --smp "$smp" --tree "$tree" --build "$out/kunit-x86_64" \
+	--label "x86_64 build" "${kasan[@]}" || die "the suites fail on a quiet host already: no tally"
 
 # The load: kernel builds that cannot hit ccache, each restarted when done.
 pids=()
