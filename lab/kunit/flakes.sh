@@ -70,5 +70,5 @@ sleep 5
 	done | tee "$out/log"
 rc=${PIPESTATUS[0]}
 stop_load
-echo "flake tally ($runs runs, $smp vCPUs, $load loading builds${kasan:+, KASAN}): $(grep -c ': .* run .*: KUnit .* passed, 0 failed' "$out/log" || true) runs passed, $(grep -c 'KUnit FAILED' "$out/log" || true) failed; cases: $(grep -c '^PASS' "$out/results") PASS, $(grep -c '^FAIL' "$out/results") FAIL lines in $out/results"
+echo "flake tally ($runs runs, $smp vCPUs, $load loading builds${kasan:+, KASAN}): $(grep -c ' run [0-9]*/[0-9]*: KUnit [0-9]* passed, 0 failed' "$out/log" || true) runs passed, $(grep -c 'KUnit FAILED' "$out/log" || true) failed; cases: $(grep -c '^PASS' "$out/results") PASS, $(grep -c '^FAIL' "$out/results") FAIL lines in $out/results"
 exit "$rc"
