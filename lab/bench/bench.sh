@@ -14,7 +14,7 @@
 # Kernels: base, patched, v6.12 (default), and for the icount part also
 # v7.3 and mainline (Linux 7.3 and 7.3 with series/mainline) when given
 # with --kernels; v1 (the 6.1 series as first posted: series/ at git
-# commit V1_REF, default 15b76fe) for the wall part. --kernels steps (icount only): the series' tree at every
+# commit V1_REF, default 15b76fe). --kernels steps (icount only): the series' tree at every
 # patch, p0 (the base) to pN, built one after the other in one folder (each
 # build recompiles what the patch changed), so that the table shows what
 # each patch adds per operation. A part "scale" (64 vCPUs) is not written yet.
@@ -401,7 +401,6 @@ read -r -a ks <<<"$kernels"
 for k in "${ks[@]}"; do
 	case $part,$k in
 	wall,v7.3|wall,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount" ;;
-	icount,v1|all,v1) die "v1 is for the wall part (--part wall)" ;;
 	esac
 done
 [ "$part" = icount ] || need_pkgs python3-matplotlib

@@ -22,11 +22,11 @@ import sys
 
 from report import read_env  # lab/bench/report.py, beside this file
 
-ORDER = ["base", "patched", "v6.12", "v7.3", "mainline"]
-LABELS = {"base": "6.1", "patched": "6.1 + series", "v6.12": "6.12",
+ORDER = ["base", "v1", "patched", "v6.12", "v7.3", "mainline"]
+LABELS = {"base": "6.1", "v1": "6.1 + series v1", "patched": "6.1 + series", "v6.12": "6.12",
           "v7.3": "7.3", "mainline": "7.3 + series"}
 # Each series against its own base.
-PAIRS = [("patched", "base"), ("mainline", "v7.3")]
+PAIRS = [("patched", "base"), ("patched", "v1"), ("mainline", "v7.3")]
 GOAL_PCT = 0.5
 NOPS = 100
 

@@ -347,10 +347,14 @@ def make_charts(d, out, kernels):
     charts = {}
 
     def bars(fname, title, ids, ylabel, log=False, labels=None, values=False):
-        ms = [metric(out, i) for i in ids]
-        ms = [m for m in ms if m]
-        if not ms:
+        # Figures a run has no value for (a kind of boot it skipped) go,
+        # with their labels.
+        pairs = [(metric(out, i), (labels or [None] * len(ids))[n]) for n, i in enumerate(ids)]
+        pairs = [(m, lb) for m, lb in pairs if m]
+        if not pairs:
             return
+        ms = [m for m, _ in pairs]
+        labels = [lb for _, lb in pairs] if labels else None
         fig, ax = plt.subplots(figsize=(min(11, max(5, 1.3 * len(ms) + 2)), 4.2))
         w = 0.8 / len(kernels)
         for j, k in enumerate(kernels):
