@@ -11,7 +11,9 @@
 # built against kmemleak's real declarations, not its stubs). arm64-nopci
 # is arm64 without PCI, with KUNIT_ALL_TESTS and SMMUv3: the series' tests
 # must not select anything there that needs PCI, and no object of
-# drivers/iommu/ may then refer to pci_bus_type, which would not link. At each point every object of
+# drivers/iommu/ may then refer to pci_bus_type, which would not link.
+# x86_64 and arm64 build the rcache statistics (IOMMU_DEBUGFS), arm64-nopci
+# the code without them. At each point every object of
 # drivers/iommu/ is rebuilt (ccache makes unchanged files cheap and replays
 # their warnings), so each point yields the complete list of warnings.
 # Warnings are compared without line numbers, as a multiset, against the
@@ -56,10 +58,10 @@ for arch in "${arches[@]}"; do
 	off=()
 	case $arch in
 	x86_64) defconfig=x86_64_defconfig
-		opts=(INTEL_IOMMU AMD_IOMMU IRQ_REMAP) ;;
+		opts=(INTEL_IOMMU AMD_IOMMU IRQ_REMAP IOMMU_DEBUGFS) ;;
 	arm64) need_pkgs gcc-aarch64-linux-gnu
 		defconfig=defconfig
-		opts=(ARM_SMMU ARM_SMMU_V3) ;;
+		opts=(ARM_SMMU ARM_SMMU_V3 IOMMU_DEBUGFS) ;;
 	arm64-nopci) need_pkgs gcc-aarch64-linux-gnu
 		defconfig=defconfig
 		opts=(ARM_SMMU_V3 KUNIT_ALL_TESTS) off=(PCI) ;;
