@@ -15,7 +15,8 @@
 #              that exist there pass; at the tip, x86_64 (microvm, 4
 #              vCPUs), and the suites with 64 CPUs: on UML where it has SMP,
 #              on x86_64 (64 vCPUs) the suites UML cannot run;
-#  deb         the configuration step of make deb works;
+#  deb         the configuration step of make deb works, from Debian's own
+#              configuration of the base, for amd64 and for arm64;
 #  roundtrip   git send-email to a local SMTP server, git am of the mails
 #              onto the base gives the series tree;
 #  mainline    the mainline series (series/mainline, Linux 7.3): apply,
@@ -335,7 +336,8 @@ if grep -q '^PASS series applies' "$results"; then
 	# The later stages work on this same tree rather than each on a
 	# checkout of its own (1.5 GB each); each leaves it at the series' tip.
 	export LAB_SCRATCH_TREE=$tree
-	stage deb 8 "$LAB_DIR/deb/deb.sh" --config-only --results "$results"
+	# 8 options checked on amd64, 7 on arm64.
+	stage deb 15 debs
 	stage roundtrip 6 "$LAB_DIR/roundtrip/roundtrip.sh" --results "$results"
 	# Each of these compiles kernels of its own (the W=1/sparse builds of
 	# three configurations, the VT-d debug kernel, the KASAN kernel, the
@@ -357,6 +359,14 @@ else
 	fail "the series does not apply: the stages after it did not run"
 fi
 
+# The deb stage: the configuration of make deb, for both arches.
+debs() {
+	local rc=0
+	"$LAB_DIR/deb/deb.sh" --config-only --arch amd64 --results "$results" || rc=1
+	"$LAB_DIR/deb/deb.sh" --config-only --arch arm64 --results "$results" || rc=1
+	return $rc
+}
+
 # The mainline series (series/mainline, on Debian's linux-source-7.3), when
 # it has patches: the same stages that apply to it (the boot, stress and
 # bench labs are the 6.1 series' for now; make check-all adds its mutants),
@@ -364,7 +374,7 @@ fi
 # its own results.
 mainline() {
 	local sub=$LAB_OUT/mainline/check/results rc=0
-	local stages=apply,checkpatch,bisect,roundtrip
+	local stages=apply,checkpatch,bisect,deb,roundtrip
 	# make check-all: its mutants too (lab/mutants/diffs-mainline).
 	[ "$LEVEL" != all ] || [ "${MUTANTS:-1}" != 1 ] || stages=$stages,mutants
 	SERIES=mainline STAGES=$stages "$here/check.sh" || rc=$?
@@ -377,9 +387,9 @@ if [ "$SERIES" = 6.1 ] && [ -n "$(SERIES=mainline; SERIES_DIR=$LAB_TOP/series/ma
 	if [ "$LEVEL" = all ]; then
 		nmut=0
 		[ "${MUTANTS:-1}" != 1 ] || nmut=$(find "$LAB_DIR/mutants/diffs-mainline" -name '*.diff' | wc -l)
-		stage mainline $((3 * nm + 10 + nmut)) mainline
+		stage mainline $((3 * nm + 25 + nmut)) mainline
 	else
-		stage mainline $((2 * nm + 10)) mainline
+		stage mainline $((2 * nm + 25)) mainline
 	fi
 fi
 

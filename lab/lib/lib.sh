@@ -113,6 +113,47 @@ need_pkgs() {
 	fi
 }
 
+# Download a package from a Debian suite that is not among the machine's
+# apt sources (the mainline base's trixie-backports), for amd64 or arm64:
+# apt-get download through a private sources list and apt state in
+# $LAB_CACHE/apt-<suite>, into $LAB_CACHE/debs. The machine's apt sources
+# and packages are not touched. Prints the path of the .deb: the newest the
+# suite has, or, when the suite cannot be reached, the newest fetched
+# before (with a notice).
+#   suite_fetch SUITE PACKAGE [amd64|arm64|all]
+suite_fetch() {
+	local suite=$1 pkg=$2 arch=${3:-amd64} state ver deb aptopts q
+	state=$LAB_CACHE/apt-$suite
+	# An architecture-independent package takes no qualifier.
+	q=":$arch"
+	[ "$arch" != all ] || q=
+	need_pkgs apt dpkg
+	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$LAB_CACHE/debs"
+	echo "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${BASE_MIRROR:-http://deb.debian.org/debian} $suite main" \
+		>"$state/sources.list"
+	aptopts=(-o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache"
+		-o Debug::NoLocking=1 -o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
+	if ! apt-get "${aptopts[@]}" update -q >"$state/update.log" 2>&1; then
+		log "note: cannot refresh the package list of $suite (see $state/update.log); using the newest $pkg fetched before"
+	fi
+	ver=$(apt-cache "${aptopts[@]}" show --no-all-versions "$pkg$q" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	if [ -n "$ver" ]; then
+		deb=$(ls "$LAB_CACHE/debs/${pkg}_${ver//:/%3a}_"{"$arch",all}.deb 2>/dev/null | head -n 1 || true)
+		if [ -z "$deb" ]; then
+			log "fetching $pkg $ver ($arch) from $suite (apt-get download, not installed)"
+			(cd "$LAB_CACHE/debs" && apt-get "${aptopts[@]}" download "$pkg$q=$ver" >"$state/download.log" 2>&1) ||
+				die "cannot download $pkg $ver ($arch) from $suite (see $state/download.log)"
+			deb=$(ls "$LAB_CACHE/debs/${pkg}_${ver//:/%3a}_"{"$arch",all}.deb 2>/dev/null | head -n 1 || true)
+			[ -n "$deb" ] || die "apt-get download of $pkg $ver ($arch) left no .deb in $LAB_CACHE/debs"
+		fi
+	else
+		deb=$(ls "$LAB_CACHE/debs/${pkg}_"*_{"$arch",all}.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		[ -n "$deb" ] || die "$suite has no package $pkg for $arch (see $state/update.log): is the suite still served, or has the series' base moved to another major version?"
+	fi
+	printf '%s\n' "$deb"
+}
+
 # Fail early, with a clear message, when a folder's file system is short of room.
 need_space() {
 	local dir=$1 mib=$2 avail

@@ -20,34 +20,12 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 # A package from another suite (the mainline series' linux-source-7.3 from
-# trixie-backports): fetched with apt-get download through a private sources
-# list and apt state in $LAB_CACHE/apt-<suite>, never installed, extracted
-# with dpkg-deb -x. The machine's apt sources and packages are not touched.
+# trixie-backports): fetched by suite_fetch (lab/lib/lib.sh), never
+# installed, extracted with dpkg-deb -x.
 fetch_from_suite() {
-	local state=$LAB_CACHE/apt-$BASE_SUITE ver deb dir aptopts
-	need_pkgs apt dpkg xz-utils
-	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$LAB_CACHE/debs"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${BASE_MIRROR:-http://deb.debian.org/debian} $BASE_SUITE main" \
-		>"$state/sources.list"
-	aptopts=(-o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache"
-		-o Debug::NoLocking=1)
-	if ! apt-get "${aptopts[@]}" update -q >"$state/update.log" 2>&1; then
-		log "note: cannot refresh the package list of $BASE_SUITE (see $state/update.log); using the newest $BASE_PKG fetched before"
-	fi
-	ver=$(apt-cache "${aptopts[@]}" show --no-all-versions "$BASE_PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
-	if [ -n "$ver" ]; then
-		deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
-		if [ -z "$deb" ]; then
-			log "fetching $BASE_PKG $ver from $BASE_SUITE (apt-get download, not installed)"
-			(cd "$LAB_CACHE/debs" && apt-get "${aptopts[@]}" download "$BASE_PKG=$ver" >"$state/download.log" 2>&1) ||
-				die "cannot download $BASE_PKG $ver from $BASE_SUITE (see $state/download.log)"
-			deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_"*.deb | sort -V | tail -n 1)
-		fi
-	else
-		deb=$(ls "$LAB_CACHE/debs/${BASE_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
-		[ -n "$deb" ] || die "$BASE_SUITE has no package $BASE_PKG (see $state/update.log): is the suite still served, or has the series' base moved to another major version?"
-	fi
+	local ver deb dir
+	need_pkgs xz-utils
+	deb=$(suite_fetch "$BASE_SUITE" "$BASE_PKG" all) || exit 1
 	ver=$(dpkg-deb -f "$deb" Version)
 	dir=$LAB_CACHE/pkg-${BASE_PKG}_$ver
 	if [ ! -r "$dir/usr/src/$BASE_PKG.tar.xz" ]; then
