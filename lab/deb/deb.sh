@@ -68,8 +68,9 @@ record() {
 	log "$1 $2"
 }
 
-need_pkgs gcc make flex bison bc libelf-dev libssl-dev xz-utils dpkg-dev rsync kmod cpio debhelper \
-	dwarves
+# The build dependencies bindeb-pkg checks (7.3's: libdw-dev too).
+need_pkgs gcc make flex bison bc libelf-dev libdw-dev libssl-dev xz-utils dpkg-dev rsync kmod cpio \
+	debhelper dwarves
 [ "$arch" = amd64 ] || need_pkgs gcc-aarch64-linux-gnu
 
 # Debian's configurations of the base, for the arch: the folder that holds
