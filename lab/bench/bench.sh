@@ -3,7 +3,7 @@
 # Stage "bench": the base, the patched tree and Linux 6.12 side by side on
 # the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
-#   bench.sh [--part wall|icount|all] [--rounds N] [--kernels "..."] [--quick]
+#   bench.sh [--part wall|icount|all|fq] [--rounds N] [--kernels "..."] [--quick]
 #   bench.sh --smoke [--results FILE] [--tree DIR]
 #
 # --part (or BENCH=): wall (the default), the scenarios below timed by the
@@ -18,6 +18,18 @@
 # patch, p0 (the base) to pN, built one after the other in one folder (each
 # build recompiles what the patch changed), so that the table shows what
 # each patch adds per operation. A part "scale" (64 vCPUs) is not written yet.
+#
+# --part fq: the flush queue's timeout on a machine with many possible CPUs
+# of which few are in use: each kernel built with the function profiler
+# (lab/bench/fq.config; as kernel fq-NAME), booted twice under -icount
+# shift=0 with one vCPU online of 64 possible (possible_cpus=64), lazy
+# mode, dma_map_benchmark mapping and unmapping through the e1000e's
+# DMA-FQ domain; the profiler counts fq_flush_timeout()'s calls and the
+# instructions in them. One vCPU, because with two under -icount the
+# other's instructions would count whenever QEMU switched vCPUs in the
+# middle of a call. Kernels: v7.3 and mainline for SERIES=mainline (any of
+# the names above, p-steps included), base and patched otherwise; the
+# table in fq.md.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -64,14 +76,19 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ "$smoke" = 0 ] || kernels=patched
+# The fq part's default: the base and the series, of the series chosen.
+if [ "$part" = fq ] && [ "$kernels" = "base patched v6.12" ]; then
+	kernels="base patched"
+	[ "$SERIES" != mainline ] || kernels="v7.3 mainline"
+fi
 [ -z "$tree" ] || [ "$smoke" = 1 ] || die "--tree is for --smoke (the bench makes its own trees)"
 [ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
 [ -z "$tree" ] || tree=$(cd "$tree" && pwd)
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
 case $part in
-wall|icount|all) ;;
-scale) die "BENCH=scale (the bench at 64 vCPUs) is not written yet; the parts are wall, icount and all" ;;
-*) die "--part/BENCH must be wall, icount or all, not '$part'" ;;
+wall|icount|all|fq) ;;
+scale) die "BENCH=scale (the bench at 64 vCPUs) is not written yet; the parts are wall, icount, all and fq" ;;
+*) die "--part/BENCH must be wall, icount, all or fq, not '$part'" ;;
 esac
 
 bench_out=$LAB_OUT/bench
@@ -207,7 +224,11 @@ build_kernel() { # NAME
 	*) die "unknown kernel '$1': the kernels are base, patched, v1, v6.12, v7.3 and mainline" ;;
 	esac
 	built_tree=$t
-	"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
+	if [ "$part" = fq ]; then
+		"$here/kernel.sh" --name "fq-$1" --tree "$t" ${b:+--build "$b"} --config "$here/fq.config"
+	else
+		"$here/kernel.sh" --name "$1" --tree "$t" ${b:+--build "$b"}
+	fi
 }
 
 # --- 3. Boots ---------------------------------------------------------------
@@ -244,6 +265,9 @@ boot() {
 		icount-strict) mode=strict scen=icount extra=lab.icount=dma ;;
 		icount-pt) mode=lazy scen=icount extra="iommu=pt lab.icount=dma" ;;
 		esac ;;
+	fq)
+		accel=icount smp=1 steps=info,iommu,script,log mode=lazy scen=fqtimeout
+		extra=possible_cpus=64 name=fq-$name ;;
 	lazy) mode=lazy scen=hotpath,cliff,memory,dmabench ;;
 	strict) mode=strict scen=dmabench,sac ;;
 	pt) mode=lazy scen=dmabench extra=iommu=pt ;;
@@ -400,10 +424,10 @@ fi
 read -r -a ks <<<"$kernels"
 for k in "${ks[@]}"; do
 	case $part,$k in
-	wall,v7.3|wall,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount" ;;
+	wall,v7.3|wall,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount or fq" ;;
 	esac
 done
-[ "$part" = icount ] || need_pkgs python3-matplotlib
+case $part in icount|fq) ;; *) need_pkgs python3-matplotlib ;; esac
 for k in "${ks[@]}"; do
 	t0=$(date +%s)
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
@@ -467,11 +491,11 @@ runs() {
 
 # The wall part: rounds of the three kinds of boot.
 # shellcheck disable=SC2086 # KINDS is a list
-[ "$part" = icount ] || runs "$rounds" ${KINDS:-lazy strict pt}
+case $part in icount|fq) ;; *) runs "$rounds" ${KINDS:-lazy strict pt} ;; esac
 # The icount part: instruction counts do not vary from boot to boot, so two
 # rounds of the lazy boot (their difference is the method's repeatability)
 # and one of strict and iommu=pt.
-if [ "$part" != wall ]; then
+if [ "$part" = icount ] || [ "$part" = all ]; then
 	if [ "${ks[0]}" = p0 ]; then
 		# Patch by patch: the lazy boot's figures once (they repeat).
 		runs 1 icount-lazy
@@ -480,14 +504,37 @@ if [ "$part" != wall ]; then
 		runs 1 icount-strict icount-pt
 	fi
 fi
+# The fq part: two boots per kernel (their difference is the method's
+# repeatability), and a table.
+if [ "$part" = fq ]; then
+	runs 2 fq
+	{
+		echo "# The flush queue's timeout, in instructions"
+		echo
+		echo "QEMU -icount shift=0,sleep=off,align=off, one vCPU online of 64 possible"
+		echo "(possible_cpus=64), lazy mode on VT-d, dma_map_benchmark through the"
+		echo "e1000e's DMA-FQ domain; fq_flush_timeout() counted by the function"
+		echo "profiler (lab/bench/fq.config), its own entry and exit included."
+		echo
+		echo "| kernel | boot | calls | instructions per call |"
+		echo "| --- | --- | --- | --- |"
+		for k in "${ks[@]}"; do
+			for r in 1 2; do
+				l=$(grep -h '^fqtimeout ' "$res/runs/r$r-fq-$k/results.txt" 2>/dev/null | head -n 1 || true)
+				echo "| $k | $r | $(echo "$l" | sed -n 's/.* calls=\([0-9]*\).*/\1/p') | $(echo "$l" | sed -n 's/.* per_call=\([0-9.]*\).*/\1/p') |"
+			done
+		done
+	} >"$res/fq.md"
+	cat "$res/fq.md" >&2
+fi
 echo "FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$res/bench.env"
 echo "WALL_SECONDS=$(($(date +%s) - start))" >>"$res/bench.env"
 
-if [ "$part" != icount ]; then
+if [ "$part" = wall ] || [ "$part" = all ]; then
 	/usr/bin/python3 "$here/report.py" --dir "$res" ||
 		die "the report could not be written (lab/bench/report.py --dir $res)"
 fi
-if [ "$part" != wall ]; then
+if [ "$part" = icount ] || [ "$part" = all ]; then
 	/usr/bin/python3 "$here/icount.py" --dir "$res" $([ "$part" = all ] && echo --append) ||
 		die "the instruction-count report could not be written (lab/bench/icount.py --dir $res)"
 fi

@@ -9,7 +9,9 @@
 #                      module), dmabench (dma_map_benchmark -b 64 on the
 #                      e1000e), sac (the module bound to the e1000e; strict),
 #                      icount (instructions per operation; the guest runs
-#                      under QEMU's -icount shift=0, one vCPU)
+#                      under QEMU's -icount shift=0, one vCPU), fqtimeout
+#                      (the flush queue's timeout under dma_map_benchmark,
+#                      counted by the function profiler; lab/bench/fq.config)
 #   lab.icount=all|dma the icount operations: all, or only the DMA API one
 #   lab.icount_iters=N iterations of each icount loop (20000)
 #   lab.iters=N lab.rounds=R lab.batch=M lab.burst=N lab.fresh=K lab.loops=L
@@ -180,6 +182,35 @@ scen_icount() {
 	addr=$(spare_pci)
 	set -- $(group_of "$addr")
 	l=$(bench icount op=dma iters="$n") && result ${l} type="$2"
+}
+
+# The flush queue's timeout: fq_flush_timeout()'s calls, and the guest time
+# spent in them and what they call, counted by the function profiler while
+# dma_map_benchmark maps and unmaps through the e1000e's DMA-FQ domain on
+# every online CPU. Under -icount shift=0 that time is a count of
+# instructions (the profiler's own entry and exit included, the same for
+# every kernel).
+scen_fqtimeout() {
+	local t=/sys/kernel/tracing s addr
+	s=$(param bench 5)
+	[ -e $t/set_ftrace_filter ] || mount -t tracefs nodev $t 2>/dev/null
+	[ -w $t/function_profile_enabled ] || { result fqtimeout error=no-function-profiler; return; }
+	echo fq_flush_timeout >$t/set_ftrace_filter 2>/dev/null ||
+		{ result fqtimeout error=no-fq_flush_timeout; return; }
+	bind_spare dma_map_benchmark || { result fqtimeout error=not-bound; return; }
+	addr=$(spare_pci)
+	set -- $(group_of "$addr")
+	echo 1 >$t/function_profile_enabled
+	dma_map_benchmark -t "$NCPUS" -s "$s" -b 64 >/tmp/dmabench.out 2>&1 ||
+		result fqtimeout error="$(tail -n 1 /tmp/dmabench.out | tr ' ' '_')"
+	echo 0 >$t/function_profile_enabled
+	# trace_stat/functionN: Function Hit Time Avg s^2, the times in us.
+	cat $t/trace_stat/function* | awk -v type="$2" \
+		-v possible="$(cat /sys/devices/system/cpu/possible)" -v online="$NCPUS" '
+		$1 == "fq_flush_timeout" { n += $2; us += $3 }
+		END { printf "type=%s possible=%s online=%s calls=%d ns=%.0f per_call=%.1f\n",
+			type, possible, online, n, us * 1000, (n ? us * 1000 / n : 0) }' |
+		while read -r l; do result fqtimeout $l; done
 }
 
 bench_main() {

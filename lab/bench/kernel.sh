@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Bench: build one guest kernel, the bench module and dma_map_benchmark.
 #
-#   kernel.sh --name NAME --tree DIR [--build DIR]
+#   kernel.sh --name NAME --tree DIR [--build DIR] [--config FRAGMENT]
 #
 # The same configuration for every tree: tinyconfig, kvm_guest.config, then
 # the guest kernel's fragments (lab/vm/config/common without the series'
@@ -10,7 +10,8 @@
 # one configuration three times; the x86_64 machines' options, from
 # lab/vm/machines/; perf), then lab/bench/bench.config. Every option asked
 # for must survive olddefconfig on the tree, or the build stops and names
-# the ones that did not (lab/lib/kbuild.sh).
+# the ones that did not (lab/lib/kbuild.sh). --config adds a fragment after
+# all of them (the flush-queue part's function profiler: lab/bench/fq.config).
 #
 # Builds out of tree (O=) with ccache, in --build DIR (default: the build/
 # folder below). bench.sh gives the base and the patched tree TREE/.lab-build:
@@ -26,13 +27,14 @@
 . "$LAB_DIR/vm/vm.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-name= tree= build=
+name= tree= build= extra=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name) name=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	*) die "usage: kernel.sh --name NAME --tree DIR [--build DIR]" ;;
+	--config) extra=$2; shift 2 ;;
+	*) die "usage: kernel.sh --name NAME --tree DIR [--build DIR] [--config FRAGMENT]" ;;
 	esac
 done
 [ -n "$name" ] || die "kernel.sh: --name is required"
@@ -54,7 +56,8 @@ kbuild_init "$tree" x86_64
 grep -v -e KUNIT "$LAB_DIR/vm/config/common.config" >"$cfg/common-nokunit.config"
 machine_kconfig x86_64 >"$cfg/machines.config"
 kbuild_config "$name" "$out/config.log" "$cfg" "$build" tinyconfig kvm_guest.config -- \
-	"$cfg/common-nokunit.config" "$cfg/machines.config" "$LAB_DIR/vm/config/perf.config" "$here/bench.config"
+	"$cfg/common-nokunit.config" "$cfg/machines.config" "$LAB_DIR/vm/config/perf.config" "$here/bench.config" \
+	${extra:+"$extra"}
 
 # 2. The kernel.
 start=$(date +%s)
