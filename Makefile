@@ -55,7 +55,7 @@ check:
 gates:
 	@$(LAB)/gates/gates.sh
 
-## deb: Debian kernel packages of the patched tree from Debian's own config of the base (DEB_ARCH=amd64|arm64; SMALL=1: a config 2 cores build in under an hour; BOOT=1: boot the package in QEMU; LOCALMOD=1: localmodconfig; CONFIG_ONLY=1)
+## deb: Debian kernel packages of the patched tree from Debian's own config of the base (DEB_ARCH=amd64|arm64; SMALL=1: the lab guest's config, minutes on 2 cores; BOOT=1: boot the package in QEMU; LOCALMOD=1: localmodconfig; CONFIG_ONLY=1)
 deb:
 	@$(LAB)/deb/deb.sh $(if $(DEB_ARCH),--arch $(DEB_ARCH)) $(if $(filter 1,$(SMALL)),--small) $(if $(filter 1,$(BOOT)),--boot) $(if $(filter 1,$(LOCALMOD)),--localmod) $(if $(filter 1,$(CONFIG_ONLY)),--config-only)
 

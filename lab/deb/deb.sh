@@ -23,11 +23,11 @@
 # without BTF, and the build says so.
 #
 #   --config-only  stop after checking the configuration (make check)
-#   --small        a configuration that 2 cores build in well under an hour:
-#                  Debian's, with every module that the lab's QEMU machine of
-#                  the arch does not use trimmed (make localmodconfig on a
-#                  fixed module list), its drivers built in, and no debug
-#                  info (so no -dbg package). The full build takes hours.
+#   --small        not Debian's configuration but the lab guest's of the arch
+#                  (lab/vm/kernel.sh: tinyconfig, the common fragment, the
+#                  arch's machines, perf), which 2 cores build in minutes:
+#                  the packaging and the boot of a package, without the
+#                  hours of Debian's full build
 #   --localmod     trim to the modules loaded on this machine instead
 #   --boot         after the build, install the image package's files as
 #                  dpkg would (dpkg-deb -x into a root), and boot its kernel
@@ -35,6 +35,7 @@
 #                  VT-d, arm64: SMMUv3), loading the KUnit module
 . "$(dirname "$0")/../lib/lib.sh"
 . "$LAB_DIR/lib/kbuild.sh"
+. "$LAB_DIR/vm/vm.sh"
 
 arch=amd64
 flavour=
@@ -73,108 +74,109 @@ need_pkgs gcc make flex bison bc libelf-dev libdw-dev libssl-dev xz-utils dpkg-d
 	debhelper dwarves
 [ "$arch" = amd64 ] || need_pkgs gcc-aarch64-linux-gnu
 
-# Debian's configurations of the base, for the arch: the folder that holds
-# them.
-cfgpkg=linux-config-$BASE_MAJOR
-if [ "$SERIES" = 6.1 ] && [ "$arch" = amd64 ]; then
-	need_pkgs "$cfgpkg"
-	cfgdir=/usr/src/$cfgpkg
-else
-	# 6.1's configuration package comes from bookworm itself (the version
-	# of its point release; the configuration of a security update is the
-	# same), 7.3's from the base's suite.
-	deb=$(suite_fetch "${BASE_SUITE:-bookworm}" "$cfgpkg" "$arch") || exit 1
-	cfgdir=$LAB_CACHE/pkg-$(basename "$deb" .deb)
-	if [ ! -d "$cfgdir/usr/src/$cfgpkg" ]; then
-		rm -rf "$cfgdir.tmp"
-		dpkg-deb -x "$deb" "$cfgdir.tmp" || die "cannot extract $deb (damaged download? remove it and rerun)"
-		mv "$cfgdir.tmp" "$cfgdir"
-	fi
-	cfgdir=$cfgdir/usr/src/$cfgpkg
-fi
-src=$cfgdir/config.${arch}_none_$flavour.xz
-[ -r "$src" ] || die "no Debian configuration $src (flavours: $(ls "$cfgdir" | sed -n "s/^config\.${arch}_none_\(.*\)\.xz$/\1/p" | tr '\n' ' '))"
-
 work=$LAB_OUT/deb
 # make check passes its own tree (LAB_SCRATCH_TREE) to save a checkout.
 tree=${LAB_SCRATCH_TREE:-$work/tree}
 out=$work/$arch/build
 FORCE=1 "$LAB_DIR/tree/tree.sh" --tree "$tree" >/dev/null
 mkdir -p "$out"
-xz -dc "$src" >"$work/$arch/debian.config"
-cp "$work/$arch/debian.config" "$out/.config"
 
-cfg() { "$tree/scripts/config" --file "$out/.config" "$@"; }
-# Debian signs with its own keys, which are not in the tree: let the build
-# make a throwaway key instead.
-cfg --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
-    --set-str BUILD_SALT "iova-lab"
-# The series' KUnit suite as a module, with its results in debugfs.
-cfg --module KUNIT --enable KUNIT_DEBUGFS --module IOMMU_IOVA_KUNIT_TEST \
-    --enable DMA_MAP_BENCHMARK
-# BTF needs a pahole as new as the base wants (see above).
-need_pahole=124
-[ "$BASE_MAJOR" = 6.1 ] || need_pahole=126
-pahole=$(pahole --version 2>/dev/null | tr -dc '0-9' || true)
-btf_why=
-if grep -q '^CONFIG_DEBUG_INFO_BTF=y' "$out/.config" && [ "${pahole:-0}" -lt "$need_pahole" ]; then
-	cfg --disable DEBUG_INFO_BTF
-	have=missing
-	[ -z "$pahole" ] || have=$((pahole / 100)).$((pahole % 100))
-	btf_why="pahole $have here, Linux $BASE_MAJOR's BTF needs $((need_pahole / 100)).$((need_pahole % 100))"
-fi
-# The configuration is Debian's, not the guest kernel's (kbuild_config):
-# edited with scripts/config, then olddefconfig; the make is the lab's
-# (lab/lib/kbuild.sh: ccache, fixed build metadata).
-kbuild_init "$tree" "$karch"
-mk=(kmake O="$out" -j"$JOBS" LOCALVERSION=-iova)
-"${mk[@]}" -s olddefconfig >"$work/$arch/config.log" 2>&1 || {
-	tail -20 "$work/$arch/config.log" >&2
-	die "make olddefconfig failed (see $work/$arch/config.log)"
+# The lab guest's configuration (--small), made and checked as
+# lab/vm/kernel.sh makes it.
+small_config() {
+	local bases=(tinyconfig)
+	kbuild_init "$tree" "$karch"
+	machine_kconfig "$karch" >"$work/$arch/machines.config"
+	[ "$karch" = x86_64 ] && bases+=(kvm_guest.config)
+	kbuild_config "deb-$arch" "$work/$arch/config.log" "$work/$arch/config" "$out" "${bases[@]}" -- \
+		"$VM_DIR/config/common.config" "$work/$arch/machines.config" "$VM_DIR/config/perf.config"
+	record NOTE "deb $arch: --small: the lab guest's configuration, not Debian's"
 }
 
-# The drivers of the lab's machine of the arch, and what its guest's init
-# and workload use (lab/vm/config/common.config and lab/vm/machines/).
-# shellcheck source=/dev/null
-. "$LAB_DIR/vm/machines/$machine.sh"
-machine_y=(PCI PCI_MSI BLK_DEV_NVME E1000E DEVTMPFS DEVTMPFS_MOUNT BLK_DEV_INITRD RD_GZIP
-	"${MACHINE_KCONFIG[@]}")
-if [ "$small" = 1 ] || [ "$localmod" = 1 ]; then
-	if [ "$small" = 1 ]; then
-		# localmodconfig keeps the modules that an lsmod listing names: the
-		# machine's, which are then built in.
-		printf 'Module Size Used by\ne1000e 1 0\nnvme 1 0\nnvme_core 1 1 nvme\n' >"$work/$arch/lsmod"
+debian_config() {
+	# Debian's configurations of the base, for the arch: the folder that holds
+	# them.
+	cfgpkg=linux-config-$BASE_MAJOR
+	if [ "$SERIES" = 6.1 ] && [ "$arch" = amd64 ]; then
+		need_pkgs "$cfgpkg"
+		cfgdir=/usr/src/$cfgpkg
 	else
+		# 6.1's configuration package comes from bookworm itself (the version
+		# of its point release; the configuration of a security update is the
+		# same), 7.3's from the base's suite.
+		deb=$(suite_fetch "${BASE_SUITE:-bookworm}" "$cfgpkg" "$arch") || exit 1
+		cfgdir=$LAB_CACHE/pkg-$(basename "$deb" .deb)
+		if [ ! -d "$cfgdir/usr/src/$cfgpkg" ]; then
+			rm -rf "$cfgdir.tmp"
+			dpkg-deb -x "$deb" "$cfgdir.tmp" || die "cannot extract $deb (damaged download? remove it and rerun)"
+			mv "$cfgdir.tmp" "$cfgdir"
+		fi
+		cfgdir=$cfgdir/usr/src/$cfgpkg
+	fi
+	src=$cfgdir/config.${arch}_none_$flavour.xz
+	[ -r "$src" ] || die "no Debian configuration $src (flavours: $(ls "$cfgdir" | sed -n "s/^config\.${arch}_none_\(.*\)\.xz$/\1/p" | tr '\n' ' '))"
+
+	xz -dc "$src" >"$work/$arch/debian.config"
+	cp "$work/$arch/debian.config" "$out/.config"
+
+	cfg() { "$tree/scripts/config" --file "$out/.config" "$@"; }
+	# Debian signs with its own keys, which are not in the tree: let the build
+	# make a throwaway key instead.
+	cfg --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+	    --set-str BUILD_SALT "iova-lab"
+	# The series' KUnit suite as a module, with its results in debugfs.
+	cfg --module KUNIT --enable KUNIT_DEBUGFS --module IOMMU_IOVA_KUNIT_TEST \
+	    --enable DMA_MAP_BENCHMARK
+	# BTF needs a pahole as new as the base wants (see above).
+	need_pahole=124
+	[ "$BASE_MAJOR" = 6.1 ] || need_pahole=126
+	pahole=$(pahole --version 2>/dev/null | tr -dc '0-9' || true)
+	btf_why=
+	if grep -q '^CONFIG_DEBUG_INFO_BTF=y' "$out/.config" && [ "${pahole:-0}" -lt "$need_pahole" ]; then
+		cfg --disable DEBUG_INFO_BTF
+		have=missing
+		[ -z "$pahole" ] || have=$((pahole / 100)).$((pahole % 100))
+		btf_why="pahole $have here, Linux $BASE_MAJOR's BTF needs $((need_pahole / 100)).$((need_pahole % 100))"
+	fi
+	# The configuration is Debian's, not the guest kernel's (kbuild_config):
+	# edited with scripts/config, then olddefconfig; the make is the lab's
+	# (lab/lib/kbuild.sh: ccache, fixed build metadata).
+	kbuild_init "$tree" "$karch"
+	mk=(kmake O="$out" -j"$JOBS" LOCALVERSION=-iova)
+	"${mk[@]}" -s olddefconfig >"$work/$arch/config.log" 2>&1 || {
+		tail -20 "$work/$arch/config.log" >&2
+		die "make olddefconfig failed (see $work/$arch/config.log)"
+	}
+	if [ "$localmod" = 1 ]; then
 		lsmod >"$work/$arch/lsmod" 2>/dev/null ||
 			die "--localmod needs the modules loaded on this machine, and lsmod cannot list them here (a container?); run it on the target machine, or use --small"
+		"${mk[@]}" -s LSMOD="$work/$arch/lsmod" localmodconfig >>"$work/$arch/config.log" 2>&1 </dev/null ||
+			die "make localmodconfig failed (see $work/$arch/config.log)"
+		cfg --module KUNIT --module IOMMU_IOVA_KUNIT_TEST
+		"${mk[@]}" -s olddefconfig >>"$work/$arch/config.log" 2>&1
 	fi
-	"${mk[@]}" -s LSMOD="$work/$arch/lsmod" localmodconfig >>"$work/$arch/config.log" 2>&1 </dev/null ||
-		die "make localmodconfig failed (see $work/$arch/config.log)"
-	cfg --module KUNIT --module IOMMU_IOVA_KUNIT_TEST
-	if [ "$small" = 1 ]; then
-		for o in "${machine_y[@]}"; do
-			o=${o#CONFIG_}
-			cfg --enable "${o%=y}"
-		done
-		cfg --disable DEBUG_INFO --disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_DWARF4 \
-		    --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT --enable DEBUG_INFO_NONE
-	fi
-	"${mk[@]}" -s olddefconfig >>"$work/$arch/config.log" 2>&1
-fi
 
-# What Debian builds and these packages do not, said plainly: BTF (above),
-# Rust (Debian's 7.3 enables it; bookworm has no rustc/bindgen as new as it
-# wants, so olddefconfig drops it), debug info (--small).
-for o in DEBUG_INFO_BTF RUST DEBUG_INFO; do
-	grep -qx "CONFIG_$o=y" "$work/$arch/debian.config" || continue
-	! grep -qx "CONFIG_$o=y" "$out/.config" || continue
-	case $o in
-	DEBUG_INFO_BTF) why=${btf_why:-no debug info} ;;
-	RUST) why="this machine's Rust toolchain is not the one Linux $BASE_MAJOR wants (make rustavailable)" ;;
-	DEBUG_INFO) why="--small" ;;
-	esac
-	record NOTE "deb $arch: without CONFIG_$o, which Debian's configuration has: $why"
-done
+	# What Debian builds and these packages do not, said plainly: BTF (above)
+	# and Rust (Debian's 7.3 enables it; bookworm has no rustc/bindgen as new
+	# as it wants, so olddefconfig drops it).
+	for o in DEBUG_INFO_BTF RUST; do
+		grep -qx "CONFIG_$o=y" "$work/$arch/debian.config" || continue
+		! grep -qx "CONFIG_$o=y" "$out/.config" || continue
+		case $o in
+		DEBUG_INFO_BTF) why=${btf_why:-no debug info} ;;
+		RUST) why="this machine's Rust toolchain is not the one Linux $BASE_MAJOR wants (make rustavailable)" ;;
+		esac
+		record NOTE "deb $arch: without CONFIG_$o, which Debian's configuration has: $why"
+	done
+}
+
+mkdir -p "$work/$arch"
+if [ "$small" = 1 ]; then
+	small_config
+else
+	debian_config
+fi
+mk=(kmake O="$out" -j"$JOBS" LOCALVERSION=-iova)
 
 # What the series needs of the configuration must have survived olddefconfig.
 wants=(CONFIG_IOMMU_IOVA=y CONFIG_IOMMU_DMA=y CONFIG_IOMMU_IOVA_KUNIT_TEST=m CONFIG_DEBUG_FS=y
@@ -183,13 +185,6 @@ case $arch in
 amd64) wants+=(CONFIG_INTEL_IOMMU=y CONFIG_AMD_IOMMU=y) ;;
 arm64) wants+=(CONFIG_ARM_SMMU_V3=y) ;;
 esac
-if [ "$small" = 1 ]; then
-	for o in "${machine_y[@]}"; do
-		o=CONFIG_${o#CONFIG_}
-		o=${o%=y}=y
-		[[ " ${wants[*]} " == *" $o "* ]] || wants+=("$o")
-	done
-fi
 bad=0
 for want in "${wants[@]}"; do
 	if grep -qx "$want" "$out/.config"; then
@@ -203,14 +198,17 @@ done
 [ "$config_only" = 1 ] && exit 0
 
 rm -f "$work/$arch"/*.deb "$work/$arch"/*.buildinfo "$work/$arch"/*.changes
-log "building Debian packages for $arch in $out (make bindeb-pkg; $([ "$small" = 1 ] && echo "--small: under an hour" || echo "hours") on 2 cores)"
+log "building Debian packages for $arch in $out (make bindeb-pkg; $([ "$small" = 1 ] && echo "--small: minutes" || echo "hours") on 2 cores)"
 t0=$(date +%s)
 if ! "${mk[@]}" bindeb-pkg >"$work/$arch/build.log" 2>&1; then
 	tail -30 "$work/$arch/build.log" >&2
 	die "make bindeb-pkg failed (see $work/$arch/build.log)"
 fi
 # bindeb-pkg leaves the packages beside the build folder.
-image=$(ls "$work/$arch"/linux-image-*-iova_*.deb 2>/dev/null | grep -v -- -dbg_ | head -n 1 || true)
+image=
+for f in "$work/$arch"/linux-image-*.deb; do
+	case $f in *-dbg_*) ;; *) [ -e "$f" ] && image=$f ;; esac
+done
 [ -n "$image" ] || die "make bindeb-pkg left no linux-image package in $work/$arch"
 record PASS "deb $arch: packages built in $(($(date +%s) - t0)) s: $(cd "$work/$arch" && ls -1 ./*.deb | tr '\n' ' ')"
 [ "$boot" = 1 ] || exit 0
