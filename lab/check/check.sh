@@ -329,6 +329,14 @@ if [ "$LEVEL" = all ]; then
 else
 	bisect_plan=$((n + 2 * x86_tip + uml_smp))
 fi
+# The deb stage: the configuration of make deb, for both arches.
+debs() {
+	local rc=0
+	"$LAB_DIR/deb/deb.sh" --config-only --arch amd64 --results "$results" || rc=1
+	"$LAB_DIR/deb/deb.sh" --config-only --arch arm64 --results "$results" || rc=1
+	return $rc
+}
+
 if grep -q '^PASS series applies' "$results"; then
 	stage checkpatch "$n" checkpatch
 	stage bisect "$bisect_plan" bisect
@@ -358,14 +366,6 @@ if grep -q '^PASS series applies' "$results"; then
 else
 	fail "the series does not apply: the stages after it did not run"
 fi
-
-# The deb stage: the configuration of make deb, for both arches.
-debs() {
-	local rc=0
-	"$LAB_DIR/deb/deb.sh" --config-only --arch amd64 --results "$results" || rc=1
-	"$LAB_DIR/deb/deb.sh" --config-only --arch arm64 --results "$results" || rc=1
-	return $rc
-}
 
 # The mainline series (series/mainline, on Debian's linux-source-7.3), when
 # it has patches: the same stages that apply to it (the boot, stress and
