@@ -231,6 +231,8 @@ mkdir -p "$mods/lib/modules"
 cp -a "$moddir/$kver" "$mods/lib/modules/"
 depmod -b "$mods" "$kver" || die "depmod failed on the modules of $image"
 bootout=$work/$arch/boot
+# The initramfs helper (gen_init_cpio) comes from the tree being booted.
+export BOOT_TREE=$tree
 if "$LAB_DIR/boot/boot.sh" --kernel "$kimg" --machine "$machine" --mode lazy \
 	--modules "$mods" --steps info,iommu,kunit,fio,bench,log --fio 3 --bench 2 \
 	--out "$bootout" && grep -q '^kunit-module .*load=ok' "$bootout/results.txt"; then
