@@ -234,7 +234,7 @@ bootout=$work/$arch/boot
 # The initramfs helper (gen_init_cpio) comes from the tree being booted.
 export BOOT_TREE=$tree
 if "$LAB_DIR/boot/boot.sh" --kernel "$kimg" --machine "$machine" --mode lazy \
-	--modules "$mods" --steps info,iommu,kunit,fio,bench,log --fio 3 --bench 2 \
+	--modules "$mods" --steps info,iommu,kunit,fio,log --fio 3 \
 	--out "$bootout" && grep -q '^kunit-module .*load=ok' "$bootout/results.txt"; then
 	record PASS "deb $arch: $(basename "$image") boots on $machine and runs its KUnit module ($bootout/results.txt)"
 else
