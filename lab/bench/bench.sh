@@ -3,7 +3,7 @@
 # Stage "bench": the base, the patched tree and Linux 6.12 side by side on
 # the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
-#   bench.sh [--part wall|icount|all|fq] [--rounds N] [--kernels "..."] [--quick]
+#   bench.sh [--part wall|icount|all|fq|scale] [--rounds N] [--kernels "..."] [--quick]
 #   bench.sh --smoke [--results FILE] [--tree DIR]
 #
 # --part (or BENCH=): wall (the default), the scenarios below timed by the
@@ -17,7 +17,7 @@
 # commit V1_REF, default 15b76fe). --kernels steps (icount only): the series' tree at every
 # patch, p0 (the base) to pN, built one after the other in one folder (each
 # build recompiles what the patch changed), so that the table shows what
-# each patch adds per operation. A part "scale" (64 vCPUs) is not written yet.
+# each patch adds per operation.
 #
 # --part fq: the flush queue's timeout on a machine with many possible CPUs
 # of which few are in use: each kernel built with the function profiler
@@ -30,6 +30,16 @@
 # middle of a call. Kernels: v7.3 and mainline for SERIES=mainline (any of
 # the names above, p-steps included), base and patched otherwise; the
 # table in fq.md.
+#
+# --part scale: the machine's size. The same lazy boot at 2, 8 and 64 vCPUs
+# (SCALE_CPUS), multi-threaded TCG, wall time, each kernel in every round
+# (ROUNDS, at least 5 for the spread): hotpath on one and on every CPU,
+# the cliff with work hopping across all CPUs, spread (20 domains used on
+# every CPU at once, then idle: what stays cached 0, 1, 5 and 20 s later)
+# and dma_map_benchmark with 2 threads (the flush queue's timeout, which
+# visits every possible CPU on the base, with 2 busy CPUs of N). Kernels:
+# v7.3 and mainline for SERIES=mainline, base and patched otherwise; the
+# table of ratios to the first kernel, with their min-max, in scale.md.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -57,11 +67,11 @@
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
 # one failed.
 #
-# Environment: ROUNDS (7), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
+# Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${ROUNDS:-7} smoke=0 results= kernels="base patched v6.12" quick=0 tree= part=${BENCH:-wall}
+rounds=${ROUNDS:-} smoke=0 results= kernels="base patched v6.12" quick=0 tree= part=${BENCH:-wall}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
@@ -81,14 +91,23 @@ if [ "$part" = fq ] && [ "$kernels" = "base patched v6.12" ]; then
 	kernels="base patched"
 	[ "$SERIES" != mainline ] || kernels="v7.3 mainline"
 fi
+if [ "$part" = scale ] && [ "$kernels" = "base patched v6.12" ]; then
+	kernels="base patched"
+	[ "$SERIES" != mainline ] || kernels="v7.3 mainline"
+fi
+# Rounds: 7, or 5 for the scale part (its 64-vCPU boots are long).
+[ -n "$rounds" ] || { rounds=7; [ "$part" != scale ] || rounds=5; }
+scale_cpus=${SCALE_CPUS:-2 8 64}
+for n in $scale_cpus; do
+	case $n in ''|*[!0-9]*|0) die "SCALE_CPUS wants vCPU counts, not '$scale_cpus'" ;; esac
+done
 [ -z "$tree" ] || [ "$smoke" = 1 ] || die "--tree is for --smoke (the bench makes its own trees)"
 [ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
 [ -z "$tree" ] || tree=$(cd "$tree" && pwd)
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
 case $part in
-wall|icount|all|fq) ;;
-scale) die "BENCH=scale (the bench at 64 vCPUs) is not written yet; the parts are wall, icount, all and fq" ;;
-*) die "--part/BENCH must be wall, icount, all or fq, not '$part'" ;;
+wall|icount|all|fq|scale) ;;
+*) die "--part/BENCH must be wall, icount, all, fq or scale, not '$part'" ;;
 esac
 
 bench_out=$LAB_OUT/bench
@@ -244,6 +263,10 @@ else
 	scen_params="lab.iters=1000000 lab.rounds=100 lab.batch=32768 lab.from=8192 lab.burst=5000 lab.fresh=64 lab.loops=500"
 	dma_s=3 fio_s=5 boot_limit=${TIMEOUT:-900}
 fi
+# The scale part: shorter loops, as every vCPU runs them (on 2 host CPUs).
+scale_params="lab.iters=20000 lab.rounds=20 lab.batch=4096 lab.from=1024 lab.domains=20 lab.spread=600 lab.spread_idle=0,1,5,20"
+[ "$quick" = 0 ] || scale_params="lab.iters=5000 lab.rounds=8 lab.batch=2048 lab.from=512 lab.domains=8 lab.spread=300 lab.spread_idle=0,1,5"
+
 
 # On every boot: slab_nomerge, so that iommu_iova_magazine is not merged into
 # another cache of its size (biovec-64 and friends) and has its own line in
@@ -256,7 +279,7 @@ bench_cmdline="slab_nomerge tsc=reliable"
 # boot NAME KIND DIR: one boot of a kernel; 0 when the guest finished.
 boot() {
 	local name=$1 kind=$2 dir=$3 mode scen extra= steps=info,iommu,script,fio,log rc=0
-	local accel=tcg smp=2
+	local accel=tcg smp=2 mem=1G params=$scen_params limit=$boot_limit
 	case $kind in
 	icount-*)
 		accel=icount smp=1 steps=info,iommu,script,log
@@ -268,6 +291,17 @@ boot() {
 	fq)
 		accel=icount smp=1 steps=info,iommu,script,log mode=lazy scen=fqtimeout
 		extra=possible_cpus=64 name=fq-$name ;;
+	scale-*)
+		smp=${kind#scale-} mode=lazy scen=hotpath,cliff,spread,dmabench
+		steps=info,iommu,script,log params=$scale_params
+		extra=lab.dmathreads=2
+		# Under TCG, many vCPUs on few host CPUs: a fixed loops-per-jiffy
+		# (no calibration per vCPU), patient RCU stall warnings, room for
+		# the spread, and time.
+		if [ "$smp" -gt 8 ]; then
+			extra="$extra lpj=10000000 rcupdate.rcu_cpu_stall_timeout=300"
+			mem=2G limit=$((boot_limit + smp * 30))
+		fi ;;
 	lazy) mode=lazy scen=hotpath,cliff,memory,dmabench ;;
 	strict) mode=strict scen=dmabench,sac ;;
 	pt) mode=lazy scen=dmabench extra=iommu=pt ;;
@@ -276,11 +310,11 @@ boot() {
 	# shellcheck disable=SC1090
 	. "$bench_out/kernels/$name/kernel.env"
 	"$LAB_DIR/vm/run.sh" --machine vtd --mode "$mode" --kernel "$KERNEL_IMAGE" \
-		--accel "$accel" --smp "$smp" \
+		--accel "$accel" --smp "$smp" --mem "$mem" \
 		--modules "$KERNEL_MODULES" --benchmark "$KERNEL_BENCHMARK" \
 		--workload "$here/guest.sh" --steps "$steps" --fio "$fio_s" --bench "$dma_s" \
-		--append "$bench_cmdline $extra lab.scen=$scen $scen_params" \
-		--timeout "$boot_limit" --out "$dir" >"$dir.log" 2>&1 || rc=$?
+		--append "$bench_cmdline $extra lab.scen=$scen $params" \
+		--timeout "$limit" --out "$dir" >"$dir.log" 2>&1 || rc=$?
 	{
 		echo "BENCH_KERNEL=$name"
 		echo "BENCH_KIND=$kind"
@@ -307,6 +341,8 @@ summary() { # DIR
 		$1 == "icount" && / op=pair / && / size=1 / && / extra=0 / { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) ip = substr($i, 8) }
 		$1 == "icount" && / op=dma / { for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) id = substr($i, 8) }
 		$1 == "dmabench" && / threads=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^map_us=/) d = substr($i, 8) }
+		$1 == "dmabench" && / threads=2 / { for (i = 2; i <= NF; i++) if ($i ~ /^map_us=/) d2 = substr($i, 8) }
+		$1 == "spread-mem" { for (i = 2; i <= NF; i++) if ($i ~ /^slab_kib=/) sp = sp " " substr($i, 10) }
 		$1 == "fio" { for (i = 2; i <= NF; i++) if ($i ~ /^iops=/) o = substr($i, 6) }
 		END {
 			if (ip != "") printf "alloc+free %s instructions; ", ip
@@ -316,6 +352,8 @@ summary() { # DIR
 			if (m != "") printf "IOVAs cached 5 s after the burst %s; ", m
 			if (s != "") printf "SAC %s ns/map; ", s
 			if (d != "") printf "dma_map_benchmark map %s us; ", d
+			if (d2 != "") printf "dma_map_benchmark 2 threads map %s us; ", d2
+			if (sp != "") printf "spread slab KiB over time%s; ", sp
 			if (o != "") printf "fio %s IOPS", o
 		}' "$1/results.txt" 2>/dev/null
 }
@@ -424,10 +462,10 @@ fi
 read -r -a ks <<<"$kernels"
 for k in "${ks[@]}"; do
 	case $part,$k in
-	wall,v7.3|wall,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount or fq" ;;
+	wall,v7.3|wall,mainline|all,v7.3|all,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount or fq" ;;
 	esac
 done
-case $part in icount|fq) ;; *) need_pkgs python3-matplotlib ;; esac
+case $part in icount|fq|scale) ;; *) need_pkgs python3-matplotlib ;; esac
 for k in "${ks[@]}"; do
 	t0=$(date +%s)
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
@@ -444,6 +482,8 @@ ln -sfn "results/$stamp" "$bench_out/latest"
 {
 	echo "ROUNDS=$rounds"
 	echo "PART=$part"
+	[ "$part" != scale ] || echo "SCALE_CPUS=\"$scale_cpus\""
+	[ "$part" != scale ] || echo "SCALE_PARAMS=\"$scale_params lab.bench=$dma_s lab.dmathreads=2\""
 	echo "KERNELS=\"$kernels\""
 	echo "PARAMS=\"$scen_params lab.bench=$dma_s lab.fio=$fio_s\""
 	echo "CMDLINE=\"$bench_cmdline\""
@@ -491,7 +531,14 @@ runs() {
 
 # The wall part: rounds of the three kinds of boot.
 # shellcheck disable=SC2086 # KINDS is a list
-case $part in icount|fq) ;; *) runs "$rounds" ${KINDS:-lazy strict pt} ;; esac
+case $part in icount|fq|scale) ;; *) runs "$rounds" ${KINDS:-lazy strict pt} ;; esac
+# The scale part: every vCPU count in each round.
+if [ "$part" = scale ]; then
+	# shellcheck disable=SC2046 # one word per vCPU count
+	runs "$rounds" $(for n in $scale_cpus; do echo "scale-$n"; done)
+	/usr/bin/python3 "$here/scale.py" --dir "$res" ||
+		die "the scale report could not be written (lab/bench/scale.py --dir $res)"
+fi
 # The icount part: instruction counts do not vary from boot to boot, so two
 # rounds of the lazy boot (their difference is the method's repeatability)
 # and one of strict and iommu=pt.
@@ -538,5 +585,9 @@ if [ "$part" = icount ] || [ "$part" = all ]; then
 	/usr/bin/python3 "$here/icount.py" --dir "$res" $([ "$part" = all ] && echo --append) ||
 		die "the instruction-count report could not be written (lab/bench/icount.py --dir $res)"
 fi
-log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed boots failed"
+case $part in
+scale) log "[$(elapsed)] report: $res/scale.md; $failed boots failed" ;;
+fq) log "[$(elapsed)] report: $res/fq.md; $failed boots failed" ;;
+*) log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed boots failed" ;;
+esac
 [ "$failed" -eq 0 ]

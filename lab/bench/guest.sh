@@ -11,11 +11,18 @@
 #                      icount (instructions per operation; the guest runs
 #                      under QEMU's -icount shift=0, one vCPU), fqtimeout
 #                      (the flush queue's timeout under dma_map_benchmark,
-#                      counted by the function profiler; lab/bench/fq.config)
+#                      counted by the function profiler; lab/bench/fq.config),
+#                      spread (bursts in lab.domains new domains on every CPU
+#                      at once, then what stays cached while idle)
 #   lab.icount=all|dma the icount operations: all, or only the DMA API one
 #   lab.icount_iters=N iterations of each icount loop (20000)
 #   lab.iters=N lab.rounds=R lab.batch=M lab.burst=N lab.fresh=K lab.loops=L
 #   lab.bench=S        seconds per dma_map_benchmark run (/init's parameter)
+#   lab.dmathreads=T.. dmabench's thread counts, comma-separated (1 and every
+#                      online CPU)
+#   lab.domains=D lab.spread=N lab.spread_idle=T,..
+#                      spread: D domains, N IOVAs of each size per CPU and
+#                      domain, a sample T seconds after the bursts
 
 BENCH_CMD=/sys/kernel/debug/iova_bench/cmd
 NCPUS=$(grep -c ^processor /proc/cpuinfo)
@@ -130,6 +137,31 @@ scen_memory() {
 		kmalloc_1k_per_domain=$(awk -v a="$k0" -v b="$k1" -v k="$k" 'BEGIN { printf "%.2f", (b - a) / k }')
 }
 
+# Pasha Tatashin's case at the machine's scale: lab.domains domains, each
+# used on every online CPU at once (a burst of every cacheable size), then
+# left idle; what the caches still hold lab.spread_idle seconds later: magazines
+# (iommu_iova_magazine on the series, kmalloc-1k on 6.1 and 6.12, less
+# what was there before), slab in KiB, and IOVAs cached in the domains.
+scen_spread() {
+	local l s0 m0 k0 t prev=0 now
+	bench unfresh >/dev/null
+	sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
+	s0=$(meminfo_kib Slab) m0=$(slab_objs iommu_iova_magazine) k0=$(slab_objs kmalloc-1k)
+	bench fresh n="$(param domains 20)" >/dev/null || return
+	l=$(bench spread n="$(param spread 600)") || return
+	result ${l}
+	for t in $(param spread_idle 0,1,5,20 | tr ',' ' '); do
+		sleep $((t - prev))
+		prev=$t
+		now=$(meminfo_kib Slab)
+		result spread-mem t="$t" slab_kib=$((now - s0)) \
+			mags=$(($(slab_objs iommu_iova_magazine) - m0)) \
+			kmalloc_1k=$(($(slab_objs kmalloc-1k) - k0)) \
+			$(bench freshcount | sed 's/^freshcount //')
+	done
+	bench unfresh >/dev/null
+}
+
 # dma_map_benchmark with a 64-bit DMA mask, 1 and all threads; its figures
 # are in microseconds with one decimal (the kernel measures in 100 ns).
 scen_dmabench() {
@@ -139,7 +171,7 @@ scen_dmabench() {
 	addr=$(spare_pci)
 	set -- $(group_of "$addr")
 	result dmabench-domain pci="$addr" group="$1" type="$2"
-	for t in 1 "$NCPUS"; do
+	for t in $(param dmathreads "1,$NCPUS" | tr ',' ' '); do
 		if out=$(dma_map_benchmark -t "$t" -s "$s" -b 64 2>&1); then
 			echo "$out" | awk -v t="$t" -v s="$s" '
 				/average map latency/ { split($0, a, /[:]| standard/); m = a[2]; ms = a[4] }

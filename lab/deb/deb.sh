@@ -197,6 +197,16 @@ done
 [ "$bad" = 0 ] || exit 1
 [ "$config_only" = 1 ] && exit 0
 
+# Cross-built, the linux-headers package holds the kernel's scripts built
+# for the target (its libssl-dev too: 7.3's bindeb-pkg checks for
+# libssl-dev:arm64). The lab does not add a foreign architecture to this
+# machine's dpkg: without that package, only the image (and libc headers).
+if [ "$arch" != "$(dpkg --print-architecture)" ] &&
+	grep -q 'nokernelheaders' "$tree/scripts/package/mkdebian" 2>/dev/null &&
+	! dpkg-query -W -f='${Status}' "libssl-dev:$arch" 2>/dev/null | grep -q 'ok installed'; then
+	export DEB_BUILD_PROFILES=pkg.linux-upstream.nokernelheaders
+	log "NOTE: no linux-headers package: cross-built for $arch, it needs libssl-dev:$arch (dpkg --add-architecture $arch), which this machine lacks; build on an $arch machine for it"
+fi
 rm -f "$work/$arch"/*.deb "$work/$arch"/*.buildinfo "$work/$arch"/*.changes
 log "building Debian packages for $arch in $out (make bindeb-pkg; $([ "$small" = 1 ] && echo "--small: minutes" || echo "hours") on 2 cores)"
 t0=$(date +%s)

@@ -16,6 +16,10 @@
  *   domain                             the domain's name as %p prints it (as
  *                                      /sys/kernel/debug/iommu/iova_rcaches does)
  *   fresh n=K / unfresh                set up / tear down K unused domains
+ *   spread n=N                         on every online CPU at once, in each
+ *                                      of the fresh domains, allocate then
+ *                                      free N IOVAs of every cacheable size
+ *   freshcount                         IOVAs the fresh domains still hold
  *   sac loops=L                        ns per map of the DMA API once the
  *                                      space below 4 GiB is full (needs the
  *                                      PCI device, bound via driver_override)
@@ -335,6 +339,82 @@ static int bench_fresh(unsigned int n)
 	return 0;
 }
 
+/* Bursts in the fresh domains on every CPU: Pasha Tatashin's case, scaled */
+struct bench_spread {
+	struct work_struct work;
+	unsigned long n, *pfns;
+	unsigned long failed;
+};
+
+static void bench_spread_fn(struct work_struct *work)
+{
+	struct bench_spread *sp = container_of(work, struct bench_spread, work);
+	unsigned int d, order;
+	unsigned long i;
+
+	for (d = 0; d < nr_fresh; d++) {
+		for (order = 0; order < BENCH_ORDERS; order++) {
+			for (i = 0; i < sp->n; i++) {
+				sp->pfns[i] = alloc_iova_fast(fresh[d], 1UL << order,
+							      BENCH_LIMIT_PFN, true);
+				if (!sp->pfns[i])
+					sp->failed++;
+			}
+			for (i = 0; i < sp->n; i++)
+				if (sp->pfns[i])
+					free_iova_fast(fresh[d], sp->pfns[i], 1UL << order);
+		}
+	}
+}
+
+static int bench_spread(unsigned long n)
+{
+	struct bench_spread *sp;
+	unsigned long failed = 0;
+	unsigned int cpu, ncpus = 0;
+	int ret = -ENOMEM;
+
+	if (!nr_fresh)
+		return -ENOENT;
+	sp = kcalloc(nr_cpu_ids, sizeof(*sp), GFP_KERNEL);
+	if (!sp)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		sp[cpu].pfns = vmalloc(array_size(n, sizeof(unsigned long)));
+		if (!sp[cpu].pfns)
+			goto out;
+		sp[cpu].n = n;
+		INIT_WORK(&sp[cpu].work, bench_spread_fn);
+	}
+	for_each_online_cpu(cpu) {
+		queue_work_on(cpu, bench_wq, &sp[cpu].work);
+		ncpus++;
+	}
+	flush_workqueue(bench_wq);
+	for_each_online_cpu(cpu)
+		failed += sp[cpu].failed;
+	out("spread n=%lu domains=%u orders=%u cpus=%u failed=%lu\n", n, nr_fresh,
+	    BENCH_ORDERS, ncpus, failed);
+	ret = 0;
+out:
+	cpus_read_unlock();
+	for_each_possible_cpu(cpu)
+		vfree(sp[cpu].pfns);
+	kfree(sp);
+	return ret;
+}
+
+static unsigned long bench_fresh_count(void)
+{
+	unsigned long n = 0;
+	unsigned int d;
+
+	for (d = 0; d < nr_fresh; d++)
+		n += bench_tree_count(fresh[d]);
+	return n;
+}
+
 static void bench_unfresh(void)
 {
 	while (nr_fresh)
@@ -624,6 +704,12 @@ static int bench_run(char *cmd)
 	if (!strcmp(what, "unfresh")) {
 		bench_unfresh();
 		out("unfresh\n");
+		return 0;
+	}
+	if (!strcmp(what, "spread"))
+		return bench_spread(n ?: 600);
+	if (!strcmp(what, "freshcount")) {
+		out("freshcount cached_iovas=%lu\n", bench_fresh_count());
 		return 0;
 	}
 	if (!strcmp(what, "sac"))
