@@ -67,7 +67,8 @@
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
 # one failed.
 #
-# Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
+# Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), BENCH_APPEND (kernel
+# command line added to every boot, e.g. iova.rcache_idle_ms=0), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -274,7 +275,7 @@ scale_params="lab.iters=20000 lab.rounds=20 lab.batch=4096 lab.from=1024 lab.dom
 # find the vCPUs' TSCs "unsynchronized" and fall back to the HPET (each
 # read an emulated MMIO access: ktime_get() and so dma_map_benchmark several
 # times slower), which 6.12 does not: all kernels keep the TSC.
-bench_cmdline="slab_nomerge tsc=reliable"
+bench_cmdline="slab_nomerge tsc=reliable${BENCH_APPEND:+ $BENCH_APPEND}"
 
 # boot NAME KIND DIR: one boot of a kernel; 0 when the guest finished.
 boot() {
