@@ -18,10 +18,9 @@ import argparse
 import json
 import os
 import re
-import statistics
 import sys
 
-from report import find, read_env, read_results  # lab/bench/report.py
+from report import find, read_env, read_results, stats as span  # lab/bench/report.py
 
 # id, label, unit, better (lower|higher|none), where: (what, key, selector)
 FIGURES = [
@@ -62,13 +61,6 @@ def value(results, fid, t=None):
             what, key, sel = f[4]
             return find(results, what, key, **sel)
     return None
-
-
-def span(vals):
-    vals = [v for v in vals if v is not None]
-    if not vals:
-        return None
-    return dict(n=len(vals), median=statistics.median(vals), min=min(vals), max=max(vals))
 
 
 def fmt(v):
