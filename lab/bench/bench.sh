@@ -40,6 +40,10 @@
 # visits every possible CPU on the base, with 2 busy CPUs of N). Kernels:
 # v7.3 and mainline for SERIES=mainline, base and patched otherwise; the
 # table of ratios to the first kernel, with their min-max, in scale.md.
+# SCALE_SCEN picks scenarios (e.g. hotpath,cliff); SCALE_ACCEL=icount boots
+# every vCPU count under -icount shift=0 instead (one host thread running
+# the vCPUs in turn): the span of the all-CPU hotpath per pair is then the
+# instructions the whole guest ran per pair, whatever the host's scheduler.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -67,8 +71,10 @@
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
 # one failed.
 #
-# Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), BENCH_APPEND (kernel
-# command line added to every boot, e.g. iova.rcache_idle_ms=0), JOBS, LAB_CACHE, TIMEOUT (seconds per boot).
+# Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), SCALE_SCEN,
+# SCALE_ACCEL (tcg or icount), BENCH_APPEND (kernel command line added to
+# every boot, e.g. iova.rcache_idle_ms=0), JOBS, LAB_CACHE, TIMEOUT
+# (seconds per boot).
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,6 +108,8 @@ scale_cpus=${SCALE_CPUS:-2 8 64}
 for n in $scale_cpus; do
 	case $n in ''|*[!0-9]*|0) die "SCALE_CPUS wants vCPU counts, not '$scale_cpus'" ;; esac
 done
+case ${SCALE_ACCEL:-tcg} in tcg|icount) ;; *) die "SCALE_ACCEL must be tcg or icount, not '$SCALE_ACCEL'" ;; esac
+case ${SCALE_SCEN:-hotpath} in *[!a-z,]*) die "SCALE_SCEN wants scenario names separated by commas, not '$SCALE_SCEN'" ;; esac
 [ -z "$tree" ] || [ "$smoke" = 1 ] || die "--tree is for --smoke (the bench makes its own trees)"
 [ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
 [ -z "$tree" ] || tree=$(cd "$tree" && pwd)
@@ -293,7 +301,8 @@ boot() {
 		accel=icount smp=1 steps=info,iommu,script,log mode=lazy scen=fqtimeout
 		extra=possible_cpus=64 name=fq-$name ;;
 	scale-*)
-		smp=${kind#scale-} mode=lazy scen=hotpath,cliff,spread,dmabench
+		smp=${kind#scale-} mode=lazy scen=${SCALE_SCEN:-hotpath,cliff,spread,dmabench}
+		accel=${SCALE_ACCEL:-tcg}
 		steps=info,iommu,script,log params=$scale_params
 		extra=lab.dmathreads=2
 		# Under TCG, many vCPUs on few host CPUs: a fixed loops-per-jiffy
@@ -484,6 +493,7 @@ ln -sfn "results/$stamp" "$bench_out/latest"
 	echo "ROUNDS=$rounds"
 	echo "PART=$part"
 	[ "$part" != scale ] || echo "SCALE_CPUS=\"$scale_cpus\""
+	[ "$part" != scale ] || echo "SCALE_ACCEL=${SCALE_ACCEL:-tcg}"
 	[ "$part" != scale ] || echo "SCALE_PARAMS=\"$scale_params lab.bench=$dma_s lab.dmathreads=2\""
 	echo "KERNELS=\"$kernels\""
 	echo "PARAMS=\"$scen_params lab.bench=$dma_s lab.fio=$fio_s\""

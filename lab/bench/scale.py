@@ -12,7 +12,11 @@ ratio of each kernel to the first one, round by round (the two booted one
 after the other, so that the host's load is shared), as median and min-max.
 
 Wall time under TCG: only those ratios mean anything, and only when their
-min-max stays on one side of 1; the table says so where it does not.
+min-max stays on one side of 1; the table says so where it does not. With
+SCALE_ACCEL=icount in bench.env, guest time counts instructions instead.
+The all-CPU hotpath also gives the span from the first loop's start to the
+last one's end per pair of all loops, and the loops' overlap: the average
+per loop depends on how many loops ran at once, the span does not.
 """
 import argparse
 import json
@@ -30,6 +34,14 @@ FIGURES = [
      ("hotpath", "ns_per_pair", dict(scope="all", size="1"))),
     ("hotall32", "alloc+free, 32 pages, every CPU at once", "ns/pair", "lower",
      ("hotpath", "ns_per_pair", dict(scope="all", size="32"))),
+    ("hotallspan", "alloc+free, 1 page, every CPU at once, span per pair of all CPUs",
+     "ns/pair", "lower", ("hotpath", "span_ns_per_pair", dict(scope="all", size="1"))),
+    ("hotallover", "alloc+free, 1 page, every CPU at once, loops running at once",
+     "", "none", ("hotpath", "overlap", dict(scope="all", size="1"))),
+    ("hotall32span", "alloc+free, 32 pages, every CPU at once, span per pair of all CPUs",
+     "ns/pair", "lower", ("hotpath", "span_ns_per_pair", dict(scope="all", size="32"))),
+    ("hotall32over", "alloc+free, 32 pages, every CPU at once, loops running at once",
+     "", "none", ("hotpath", "overlap", dict(scope="all", size="32"))),
     ("cliffgrow", "cliff, growing batch, last round", "ops/s", "higher",
      ("cliff", "last", dict(kind="grow"))),
     ("cliffsteady", "cliff, steady batch, last round", "ops/s", "higher",
@@ -59,7 +71,10 @@ def value(results, fid, t=None):
     for f in FIGURES:
         if f[0] == fid:
             what, key, sel = f[4]
-            return find(results, what, key, **sel)
+            v = find(results, what, key, **sel)
+            if v is not None and key == "overlap":
+                v /= 100  # the module gives hundredths
+            return v
     return None
 
 
@@ -98,7 +113,12 @@ def main():
     ref = kernels[0]
     out = dict(env=env, figures=[])
     md = ["# Scale: the kernels at " + ", ".join(map(str, cpus)) + " vCPUs", ""]
-    md.append(f"Wall time under TCG (multi-threaded) on {env.get('HOST_CPUS', '?')} host CPUs "
+    if env.get("SCALE_ACCEL") == "icount":
+        clock = ("Guest time under QEMU's -icount shift=0 (one host thread runs the vCPUs in "
+                 "turn; 1 ns is one instruction of the whole guest)")
+    else:
+        clock = "Wall time under TCG (multi-threaded)"
+    md.append(f"{clock} on {env.get('HOST_CPUS', '?')} host CPUs "
               f"({env.get('HOST_CPU', '?')}), {env.get('QEMU', '?')}; VT-d, lazy mode; "
               f"{len(rounds)} rounds, each kernel booted once per vCPU count in every round, "
               "the kernels one after the other.")
@@ -141,7 +161,8 @@ def main():
                                  "the rounds cannot say which is ahead.")
                 cells.append(c)
             out["figures"].append(fig)
-            md.append(f"| {label}{' (' + unit + ')' if unit else ''}, {better} is better | "
+            how = f", {better} is better" if better != "none" else ""
+            md.append(f"| {label}{' (' + unit + ')' if unit else ''}{how} | "
                       + " | ".join(cells) + " |")
     md += ["", "A ratio marked ~ has a min-max across 1.", ""]
     if notes:
