@@ -3,7 +3,7 @@
 # Stage "bench": the base, the patched tree and Linux 6.12 side by side on
 # the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
-#   bench.sh [--part wall|icount|all|fq|scale] [--rounds N] [--kernels "..."] [--quick]
+#   bench.sh [--part wall|icount|all|fq|scale|idle] [--rounds N] [--kernels "..."] [--quick]
 #   bench.sh --smoke [--results FILE] [--tree DIR]
 #
 # --part (or BENCH=): wall (the default), the scenarios below timed by the
@@ -44,6 +44,16 @@
 # every vCPU count under -icount shift=0 instead (one host thread running
 # the vCPUs in turn): the span of the all-CPU hotpath per pair is then the
 # instructions the whole guest ran per pair, whatever the host's scheduler.
+#
+# --part idle: the idle trim's trade-off, in instructions. The series'
+# kernel (patched, or mainline for SERIES=mainline) booted under -icount
+# shift=0 on one vCPU, lazy, once per iova.rcache_idle_ms of IDLE_PERIODS
+# (default 0 250 1000 5000; 0 turns the trim off): for each idle gap of
+# IDLE_GAPS seconds (1,2,5,10), a burst of IDLE_BURST (2000) IOVAs of every
+# cacheable size on a new domain, the gap, what the domain still caches at
+# its end, and the same burst again. With sleep=off the gaps take no host
+# time. The table, instructions per alloc+free pair of each burst, in
+# idle.md.
 #
 # 1. Trees: the base (lab/tree/tree.sh --upto 0), the patched tree (lab/tree/tree.sh),
 #    both under $LAB_OUT/bench/, and Debian's linux-source-6.12, extracted
@@ -102,6 +112,15 @@ if [ "$part" = scale ] && [ "$kernels" = "base patched v6.12" ]; then
 	kernels="base patched"
 	[ "$SERIES" != mainline ] || kernels="v7.3 mainline"
 fi
+if [ "$part" = idle ] && [ "$kernels" = "base patched v6.12" ]; then
+	kernels=patched
+	[ "$SERIES" != mainline ] || kernels=mainline
+fi
+idle_periods=${IDLE_PERIODS:-0 250 1000 5000}
+for n in $idle_periods; do
+	case $n in ''|*[!0-9]*) die "IDLE_PERIODS wants periods in ms, not '$idle_periods'" ;; esac
+done
+case ${IDLE_GAPS:-1}${IDLE_BURST:-1} in *[!0-9,]*) die "IDLE_GAPS wants seconds separated by commas and IDLE_BURST a number" ;; esac
 # Rounds: 7, or 5 for the scale part (its 64-vCPU boots are long).
 [ -n "$rounds" ] || { rounds=7; [ "$part" != scale ] || rounds=5; }
 scale_cpus=${SCALE_CPUS:-2 8 64}
@@ -115,8 +134,8 @@ case ${SCALE_SCEN:-hotpath} in *[!a-z,]*) die "SCALE_SCEN wants scenario names s
 [ -z "$tree" ] || tree=$(cd "$tree" && pwd)
 case $rounds in ''|*[!0-9]*) die "--rounds wants a number, not '$rounds'" ;; esac
 case $part in
-wall|icount|all|fq|scale) ;;
-*) die "--part/BENCH must be wall, icount, all, fq or scale, not '$part'" ;;
+wall|icount|all|fq|scale|idle) ;;
+*) die "--part/BENCH must be wall, icount, all, fq, scale or idle, not '$part'" ;;
 esac
 
 bench_out=$LAB_OUT/bench
@@ -300,6 +319,10 @@ boot() {
 	fq)
 		accel=icount smp=1 steps=info,iommu,script,log mode=lazy scen=fqtimeout
 		extra=possible_cpus=64 name=fq-$name ;;
+	idle-*)
+		accel=icount smp=1 steps=info,iommu,script,log mode=lazy scen=idleburst
+		extra=iova.rcache_idle_ms=${kind#idle-}
+		params="lab.burst=${IDLE_BURST:-2000} lab.gaps=${IDLE_GAPS:-1,2,5,10}" ;;
 	scale-*)
 		smp=${kind#scale-} mode=lazy scen=${SCALE_SCEN:-hotpath,cliff,spread,dmabench}
 		accel=${SCALE_ACCEL:-tcg}
@@ -475,7 +498,7 @@ for k in "${ks[@]}"; do
 	wall,v7.3|wall,mainline|all,v7.3|all,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount or fq" ;;
 	esac
 done
-case $part in icount|fq|scale) ;; *) need_pkgs python3-matplotlib ;; esac
+case $part in icount|fq|scale|idle) ;; *) need_pkgs python3-matplotlib ;; esac
 for k in "${ks[@]}"; do
 	t0=$(date +%s)
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"
@@ -494,6 +517,7 @@ ln -sfn "results/$stamp" "$bench_out/latest"
 	echo "PART=$part"
 	[ "$part" != scale ] || echo "SCALE_CPUS=\"$scale_cpus\""
 	[ "$part" != scale ] || echo "SCALE_ACCEL=${SCALE_ACCEL:-tcg}"
+	[ "$part" != idle ] || echo "IDLE=\"periods $idle_periods; gaps ${IDLE_GAPS:-1,2,5,10}; burst ${IDLE_BURST:-2000}\""
 	[ "$part" != scale ] || echo "SCALE_PARAMS=\"$scale_params lab.bench=$dma_s lab.dmathreads=2\""
 	echo "KERNELS=\"$kernels\""
 	echo "PARAMS=\"$scen_params lab.bench=$dma_s lab.fio=$fio_s\""
@@ -542,7 +566,7 @@ runs() {
 
 # The wall part: rounds of the three kinds of boot.
 # shellcheck disable=SC2086 # KINDS is a list
-case $part in icount|fq|scale) ;; *) runs "$rounds" ${KINDS:-lazy strict pt} ;; esac
+case $part in icount|fq|scale|idle) ;; *) runs "$rounds" ${KINDS:-lazy strict pt} ;; esac
 # The scale part: every vCPU count in each round.
 if [ "$part" = scale ]; then
 	# shellcheck disable=SC2046 # one word per vCPU count
@@ -585,6 +609,36 @@ if [ "$part" = fq ]; then
 	} >"$res/fq.md"
 	cat "$res/fq.md" >&2
 fi
+# The idle part: one boot per period (instruction counts repeat), a table.
+if [ "$part" = idle ]; then
+	# shellcheck disable=SC2046 # one kind per period
+	runs 1 $(for n in $idle_periods; do echo "idle-$n"; done)
+	{
+		echo "# The idle trim's trade-off, in instructions"
+		echo
+		echo "QEMU -icount shift=0,sleep=off,align=off, one vCPU, lazy mode on VT-d."
+		echo "For each gap: a burst of ${IDLE_BURST:-2000} IOVAs of each of the 6 cacheable sizes"
+		echo "(allocate them all, then free them all) on a new domain, the gap idle,"
+		echo "then the same burst again. Instructions per alloc+free pair; the"
+		echo "IOVAs the domain still caches at the end of the gap. 0 ms: no trim."
+		echo
+		echo "| kernel | iova.rcache_idle_ms | gap (s) | IOVAs cached after the gap | burst after the gap | burst on a new domain | after / new |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
+		for k in "${ks[@]}"; do
+			for n in $idle_periods; do
+				grep -h '^idleburst ' "$res/runs/r1-idle-$n-$k/results.txt" 2>/dev/null |
+					awk -v k="$k" -v p="$n" '{
+						for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+						pairs = v["n"] * 6
+						printf "| %s | %s | %s | %s | %.0f | %.0f | %.2f |\n", k, p, v["gap"],
+							v["held_iovas"], v["ns"] / pairs, v["cold_ns"] / pairs,
+							(v["cold_ns"] ? v["ns"] / v["cold_ns"] : 0)
+					}'
+			done
+		done
+	} >"$res/idle.md"
+	cat "$res/idle.md" >&2
+fi
 echo "FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$res/bench.env"
 echo "WALL_SECONDS=$(($(date +%s) - start))" >>"$res/bench.env"
 
@@ -599,6 +653,7 @@ fi
 case $part in
 scale) log "[$(elapsed)] report: $res/scale.md; $failed boots failed" ;;
 fq) log "[$(elapsed)] report: $res/fq.md; $failed boots failed" ;;
+idle) log "[$(elapsed)] report: $res/idle.md; $failed boots failed" ;;
 *) log "[$(elapsed)] report: $res/report.md (JSON: $res/bench.json); $failed boots failed" ;;
 esac
 [ "$failed" -eq 0 ]

@@ -13,7 +13,8 @@
 #                      (the flush queue's timeout under dma_map_benchmark,
 #                      counted by the function profiler; lab/bench/fq.config),
 #                      spread (bursts in lab.domains new domains on every CPU
-#                      at once, then what stays cached while idle)
+#                      at once, then what stays cached while idle), idleburst
+#                      (a burst, an idle gap, the same burst again)
 #   lab.icount=all|dma the icount operations: all, or only the DMA API one
 #   lab.icount_iters=N iterations of each icount loop (20000)
 #   lab.iters=N lab.rounds=R lab.batch=M lab.burst=N lab.fresh=K lab.loops=L
@@ -23,6 +24,8 @@
 #   lab.domains=D lab.spread=N lab.spread_idle=T,..
 #                      spread: D domains, N IOVAs of each size per CPU and
 #                      domain, a sample T seconds after the bursts
+#   lab.gaps=G,..      idleburst: the idle gaps in seconds (1,2,5,10),
+#                      with bursts of lab.burst IOVAs of each size
 
 BENCH_CMD=/sys/kernel/debug/iova_bench/cmd
 NCPUS=$(grep -c ^processor /proc/cpuinfo)
@@ -243,6 +246,26 @@ scen_fqtimeout() {
 		END { printf "type=%s possible=%s online=%s calls=%d ns=%.0f per_call=%.1f\n",
 			type, possible, online, n, us * 1000, (n ? us * 1000 / n : 0) }' |
 		while read -r l; do result fqtimeout $l; done
+}
+
+# The idle trim's trade-off. For each gap: a burst on a new domain, which
+# the rbtree serves; the gap, idle; what the domain still caches at its end;
+# and the same burst again, served by what the caches kept. With the guest
+# under -icount shift=0 the bursts' ns are instructions and the gaps cost no
+# host time.
+scen_idleburst() {
+	local n g l cold held
+	n=$(param burst 2000)
+	for g in $(param gaps 1,2,5,10 | tr ',' ' '); do
+		bench reset >/dev/null
+		l=$(bench burst n="$n") || return
+		cold=$(echo "$l" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
+		sleep "$g"
+		held=$(bench count | sed -n 's/.*cached_iovas=//p')
+		l=$(bench burst n="$n") || return
+		result idleburst gap="$g" n="$n" cold_ns="$cold" held_iovas="$held" \
+			ns="$(echo "$l" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')"
+	done
 }
 
 bench_main() {

@@ -13,7 +13,7 @@
  *                                      to M over the rounds, after one
  *                                      round at B that is not measured
  *   burst n=N                          allocate then free N IOVAs of every
- *                                      cacheable size
+ *                                      cacheable size (ns: how long it took)
  *   count                              IOVAs the domain still holds (cached)
  *   reset                              a new domain in place of the old one
  *   domain                             the domain's name as %p prints it (as
@@ -320,10 +320,12 @@ static int bench_burst(unsigned long n)
 {
 	unsigned long *pfns, i;
 	unsigned int order;
+	u64 t0, ns;
 
 	pfns = vmalloc(array_size(n, sizeof(*pfns)));
 	if (!pfns)
 		return -ENOMEM;
+	t0 = ktime_get_ns();
 	for (order = 0; order < BENCH_ORDERS; order++) {
 		for (i = 0; i < n; i++)
 			pfns[i] = alloc_iova_fast(bench_iovad, 1UL << order, BENCH_LIMIT_PFN, true);
@@ -331,9 +333,10 @@ static int bench_burst(unsigned long n)
 			if (pfns[i])
 				free_iova_fast(bench_iovad, pfns[i], 1UL << order);
 	}
+	ns = ktime_get_ns() - t0;
 	vfree(pfns);
-	out("burst n=%lu orders=%u cached_iovas=%lu\n", n, BENCH_ORDERS,
-	    bench_tree_count(bench_iovad));
+	out("burst n=%lu orders=%u cached_iovas=%lu ns=%llu\n", n, BENCH_ORDERS,
+	    bench_tree_count(bench_iovad), ns);
 	return 0;
 }
 
