@@ -112,7 +112,7 @@ check-all:
 
 .PHONY: bench bench-smoke
 
-## bench: kernels side by side on the VT-d machine; BENCH=wall (default: timed scenarios, ratios in one run) | icount (instructions per operation under QEMU -icount) | all | fq (the flush queue's timeout, 1 of 64 CPUs) | scale (2, 8 and 64 vCPUs: SCALE_CPUS); KERNELS="base patched v6.12 v7.3 mainline" (v7.3 and mainline: not for wall); ROUNDS=N
+## bench: kernels side by side on the VT-d machine; BENCH=wall (default: timed scenarios, ratios in one run) | icount (instructions per operation under QEMU -icount) | all | fq (the flush queue's timeout, 1 of 64 CPUs) | scale (2, 8 and 64 vCPUs: SCALE_CPUS; SCALE_ACCEL=icount, SCALE_SCEN) | idle (the idle trim's trade-off in instructions: IDLE_PERIODS, IDLE_GAPS); KERNELS="base patched v6.12 v7.3 mainline" (v7.3 and mainline: not for wall); ROUNDS=N
 bench:
 	@$(LAB)/bench/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(KERNELS),--kernels "$(KERNELS)")
 
