@@ -8,7 +8,9 @@
  *                                      (and with all: the span from the first
  *                                      loop's start to the last one's end per
  *                                      pair of all loops, and their overlap)
- *   cliff rounds=R batch=M [from=B]    ops/s per round while work hops CPUs;
+ *   cliff rounds=R batch=M [from=B]    ops/s per round while work hops CPUs
+ *                                      (all: over all rounds; span_all: the
+ *                                      same from the phases' spans);
  *                                      with from=B, the batch grows from B
  *                                      to M over the rounds, after one
  *                                      round at B that is not measured
@@ -191,7 +193,7 @@ struct bench_slot {
 	unsigned long batch;
 	bool alloc;
 	unsigned long failed;
-	u64 ns;			/* time spent in the allocator, last phase */
+	u64 t0, ns;		/* start and time spent in the allocator, last phase */
 };
 
 static unsigned long bench_mixed_size(unsigned long i)
@@ -215,7 +217,21 @@ static void bench_slot_fn(struct work_struct *work)
 			free_iova_fast(bench_iovad, s->pfns[i], bench_mixed_size(i));
 		}
 	}
+	s->t0 = t0;
 	s->ns = ktime_get_ns() - t0;
+}
+
+/* From the first slot's start to the last one's end */
+static u64 bench_cliff_span(struct bench_slot *slots, unsigned int ncpus)
+{
+	u64 first = U64_MAX, last = 0;
+	unsigned int i;
+
+	for (i = 0; i < ncpus; i++) {
+		first = min(first, slots[i].t0);
+		last = max(last, slots[i].t0 + slots[i].ns);
+	}
+	return last - first;
 }
 
 /* Round @r of @rounds: the batch, growing linearly from @from to @batch */
@@ -231,10 +247,13 @@ static unsigned long bench_cliff_batch(unsigned int r, unsigned int rounds,
  * One round: each slot allocates on one CPU and frees on the next. Returns
  * the time the round spent in the allocator: per phase, that of the slowest
  * slot (they run at the same time), so that the time a CPU takes to wake up
- * for its work (milliseconds under TCG) does not count.
+ * for its work (milliseconds under TCG) does not count. Adds to @span the
+ * phases' spans, from the first slot's start to the last one's end: under
+ * -icount, the instructions of the whole guest.
  */
 static u64 bench_cliff_round(struct bench_slot *slots, unsigned int *cpus,
-			     unsigned int ncpus, unsigned int r, unsigned long batch)
+			     unsigned int ncpus, unsigned int r, unsigned long batch,
+			     u64 *span)
 {
 	u64 alloc_ns = 0, free_ns = 0;
 	unsigned int i;
@@ -248,6 +267,7 @@ static u64 bench_cliff_round(struct bench_slot *slots, unsigned int *cpus,
 	flush_workqueue(bench_wq);
 	for (i = 0; i < ncpus; i++)
 		alloc_ns = max(alloc_ns, slots[i].ns);
+	*span += bench_cliff_span(slots, ncpus);
 	/* ...and frees on the next, as a task that migrated would. */
 	for (i = 0; i < ncpus; i++) {
 		slots[i].alloc = false;
@@ -256,6 +276,7 @@ static u64 bench_cliff_round(struct bench_slot *slots, unsigned int *cpus,
 	flush_workqueue(bench_wq);
 	for (i = 0; i < ncpus; i++)
 		free_ns = max(free_ns, slots[i].ns);
+	*span += bench_cliff_span(slots, ncpus);
 	return alloc_ns + free_ns;
 }
 
@@ -264,7 +285,7 @@ static int bench_cliff(unsigned int rounds, unsigned long batch, unsigned long f
 	unsigned int ncpus, i, r, cpu, *cpus;
 	struct bench_slot *slots;
 	unsigned long failed = 0;
-	u64 first = 0, last = 0;
+	u64 first = 0, last = 0, span = 0, all_ns = 0, all_ops = 0;
 	int ret = -ENOMEM;
 
 	if (from > batch)
@@ -287,7 +308,8 @@ static int bench_cliff(unsigned int rounds, unsigned long batch, unsigned long f
 
 	/* A growing batch starts from warm caches: one round not measured. */
 	if (from)
-		bench_cliff_round(slots, cpus, ncpus, 0, from);
+		bench_cliff_round(slots, cpus, ncpus, 0, from, &span);
+	span = 0;
 
 	out("cliff rounds=%u batch=%lu from=%lu cpus=%u ops_per_s=", rounds, batch,
 	    from, ncpus);
@@ -295,8 +317,10 @@ static int bench_cliff(unsigned int rounds, unsigned long batch, unsigned long f
 		unsigned long b = bench_cliff_batch(r, rounds, from, batch);
 		u64 ns, ops;
 
-		ns = bench_cliff_round(slots, cpus, ncpus, r + !!from, b);
+		ns = bench_cliff_round(slots, cpus, ncpus, r + !!from, b, &span);
 		ops = div64_u64(2ULL * ncpus * b * NSEC_PER_SEC, ns ?: 1);
+		all_ns += ns;
+		all_ops += 2ULL * ncpus * b;
 		out("%s%llu", r ? "," : "", ops);
 		if (r == 0)
 			first = ops;
@@ -304,7 +328,10 @@ static int bench_cliff(unsigned int rounds, unsigned long batch, unsigned long f
 	}
 	for (i = 0; i < ncpus; i++)
 		failed += slots[i].failed;
-	out(" first=%llu last=%llu failed=%lu\n", first, last, failed);
+	/* All rounds: by the slowest slots' times, and by the phases' spans */
+	out(" first=%llu last=%llu failed=%lu all=%llu span_all=%llu\n", first, last,
+	    failed, div64_u64(all_ops * NSEC_PER_SEC, all_ns ?: 1),
+	    div64_u64(all_ops * NSEC_PER_SEC, span ?: 1));
 	ret = 0;
 out:
 	for (i = 0; slots && i < ncpus; i++)
