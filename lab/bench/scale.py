@@ -130,7 +130,8 @@ def main():
               f"({env.get('HOST_CPU', '?')}), {env.get('QEMU', '?')}; VT-d, lazy mode; "
               f"{len(rounds)} rounds, each kernel booted once per vCPU count in every round, "
               "the kernels one after the other.")
-    md.append(f"Parameters: {env.get('SCALE_PARAMS', '?')}.")
+    md.append(f"Scenarios: {env.get('SCALE_SCEN', 'hotpath,cliff,spread,dmabench')}. "
+              f"Parameters: {env.get('SCALE_PARAMS', '?')}.")
     md.append("")
     md.append("Each cell: the median over the rounds (min-max). A ratio is the kernel's "
               f"figure over {ref}'s in the same round; only a ratio whose min-max stays on "
