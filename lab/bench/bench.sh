@@ -39,7 +39,8 @@
 # and dma_map_benchmark with 2 threads (the flush queue's timeout, which
 # visits every possible CPU on the base, with 2 busy CPUs of N). Kernels:
 # v7.3 and mainline for SERIES=mainline, base and patched otherwise; the
-# table of ratios to the first kernel, with their min-max, in scale.md.
+# table of ratios to the first kernel, with their min-max, in scale.md, and
+# a chart of those ratios per vCPU count (scale-N.png).
 # SCALE_SCEN picks scenarios (e.g. hotpath,cliff); SCALE_ACCEL=icount boots
 # every vCPU count under -icount shift=0 instead (one host thread running
 # the vCPUs in turn): the span of the all-CPU hotpath per pair is then the
@@ -498,7 +499,7 @@ for k in "${ks[@]}"; do
 	wall,v7.3|wall,mainline|all,v7.3|all,mainline) die "the wall part runs base, patched, v1 and v6.12 (the 6.1 scenarios); $k is for --part icount or fq" ;;
 	esac
 done
-case $part in icount|fq|scale|idle) ;; *) need_pkgs python3-matplotlib ;; esac
+case $part in icount|fq|idle) ;; *) need_pkgs python3-matplotlib ;; esac
 for k in "${ks[@]}"; do
 	t0=$(date +%s)
 	build_kernel "$k" || die "the $k kernel does not build; see $bench_out/kernels/$k/"

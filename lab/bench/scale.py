@@ -94,6 +94,57 @@ def fmt(v):
     return f"{v:.2f}"
 
 
+def scale_charts(d, figures, kernels, cpus):
+    """One PNG per vCPU count: each kernel's ratio to the first, with its
+    min-max over the rounds, for the figures that have a better side."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("scale.py: no matplotlib (apt-get install python3-matplotlib): no charts",
+              file=sys.stderr)
+        return []
+    charts = []
+    for n in cpus:
+        rows = []
+        for f in figures:
+            if f["cpus"] != n or FIGURE_BETTER.get(f["id"], "lower") == "none":
+                continue
+            for k in kernels[1:]:
+                r = f["ratios"].get(k)
+                if r:
+                    up = FIGURE_BETTER.get(f["id"], "lower") == "higher"
+                    rows.append((f["label"] + (f" ({f['unit']})" if f["unit"] else "")
+                                 + (", higher is better" if up else ""), k, r))
+        if not rows:
+            continue
+        fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.5))
+        ys = range(len(rows))
+        med = [r["median"] for _, _, r in rows]
+        lo = [r["median"] - r["min"] for _, _, r in rows]
+        hi = [r["max"] - r["median"] for _, _, r in rows]
+        ax.errorbar(med, ys, xerr=[lo, hi], fmt="o", capsize=3, markersize=4)
+        ax.axvline(1, color="grey", linewidth=0.8)
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels([f"{lb} [{k}]" for lb, k, _ in rows], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlabel(f"ratio to {kernels[0]} (median of the rounds, bars: min-max; log scale;\n"
+                      "lower is better unless the label says otherwise; a ratio of 0 is not drawn)",
+                      fontsize=8)
+        ax.set_title(f"{n} vCPUs", fontsize=10)
+        fig.tight_layout()
+        fname = f"scale-{n}.png"
+        fig.savefig(os.path.join(d, fname), dpi=100)
+        plt.close(fig)
+        charts.append((fname, f"{n} vCPUs: ratios to {kernels[0]}"))
+    return charts
+
+
+FIGURE_BETTER = {f[0]: f[3] for f in FIGURES}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True)
@@ -173,6 +224,9 @@ def main():
             how = f", {better} is better" if better != "none" else ""
             md.append(f"| {label}{' (' + unit + ')' if unit else ''}{how} | "
                       + " | ".join(cells) + " |")
+    charts = scale_charts(a.dir, out["figures"], kernels, cpus)
+    if charts:
+        md += ["", "## Charts", ""] + [f"![{t}]({f})" for f, t in charts]
     md += ["", "A ratio marked ~ has a min-max across 1.", ""]
     if notes:
         md += ["## Where the spread is too wide to conclude", ""] + [f"- {x}" for x in notes]
