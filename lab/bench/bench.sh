@@ -121,7 +121,8 @@ idle_periods=${IDLE_PERIODS:-0 250 1000 5000}
 for n in $idle_periods; do
 	case $n in ''|*[!0-9]*) die "IDLE_PERIODS wants periods in ms, not '$idle_periods'" ;; esac
 done
-case ${IDLE_GAPS:-1}${IDLE_BURST:-1} in *[!0-9,]*) die "IDLE_GAPS wants seconds separated by commas and IDLE_BURST a number" ;; esac
+case ${IDLE_GAPS:-1} in *[!0-9,]*|,*|*,|*,,*) die "IDLE_GAPS wants seconds separated by commas, not '$IDLE_GAPS'" ;; esac
+case ${IDLE_BURST:-1} in *[!0-9]*|0) die "IDLE_BURST wants a number of IOVAs, not '$IDLE_BURST'" ;; esac
 # Rounds: 7, or 5 for the scale part (its 64-vCPU boots are long).
 [ -n "$rounds" ] || { rounds=7; [ "$part" != scale ] || rounds=5; }
 scale_cpus=${SCALE_CPUS:-2 8 64}
