@@ -4,7 +4,7 @@
 # the VT-d machine (lab/vm/), in interleaved rounds (make bench).
 #
 #   bench.sh [--part wall|icount|all|fq|scale|idle] [--rounds N] [--kernels "..."] [--quick]
-#   bench.sh --smoke [--results FILE] [--tree DIR]
+#   bench.sh --smoke|--smoke-icount [--results FILE] [--tree DIR]
 #
 # --part (or BENCH=): wall (the default), the scenarios below timed by the
 # guest's clock, ratios between kernels in one run; icount, instructions per
@@ -80,7 +80,8 @@
 # result is there and is a number; appends "PASS|FAIL bench smoke: ..."
 # lines to --results FILE (lab/check/check.sh calls it so, with --tree: its own
 # tree of the series instead of a checkout under $LAB_OUT/bench). Exit 1 if
-# one failed.
+# one failed. --smoke-icount: only the icount boot (make check runs it; make
+# check-all the whole smoke).
 #
 # Environment: ROUNDS (7; scale: 5), SCALE_CPUS (2 8 64), SCALE_SCEN,
 # SCALE_ACCEL (tcg or icount), BENCH_APPEND (kernel command line added to
@@ -89,13 +90,14 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${ROUNDS:-} smoke=0 results= kernels="base patched v6.12" quick=0 tree= part=${BENCH:-wall}
+rounds=${ROUNDS:-} smoke=0 smoke_icount=0 results= kernels="base patched v6.12" quick=0 tree= part=${BENCH:-wall}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--part) part=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
+	--smoke-icount) smoke=1 smoke_icount=1; shift ;;
 	--quick) quick=1; shift ;;
 	--results) results=$2; shift 2 ;;
 	--tree) tree=$2; shift 2 ;;
@@ -413,8 +415,42 @@ if [ "$smoke" = 1 ]; then
 	res=$work/checks
 	: >"$res"
 	check() { echo "$1 bench smoke: $2" >>"$res"; log "$1 bench smoke: $2"; }
+	# The icount part: one lazy boot, every operation counted, and the
+	# method's check (100 nops more per iteration show up as 100).
+	smoke_icount_boot() {
+		if ! boot patched icount-lazy "$work/icount"; then
+			check FAIL "the patched kernel boots under -icount and counts (console: $work/icount/console.log)"
+		else
+			r=$work/icount/results.txt
+			for op in "pair size=1 extra=0" "pair size=1 extra=1" "pair size=4" "pair size=32" \
+				"depot" "tree" "dma"; do
+				v=$(result_value "icount op=$op" per_op "$r")
+				if [[ $v =~ ^[0-9]+\.[0-9]+$ ]]; then
+					check PASS "icount op=$op: $v instructions"
+				else
+					check FAIL "icount op=$op gives a number (got '${v:-nothing}'; see $r)"
+				fi
+			done
+			d=$(awk '$1 == "icount" && / op=pair / && / size=1 / {
+					for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) v[/ extra=1 /] = substr($i, 8) }
+				END { if ((0 in v) && (1 in v)) printf "%.2f", v[1] - v[0] }' "$r")
+			if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d >= 98 && d <= 102) }'; then
+				check PASS "icount: 100 added nops count as $d instructions"
+			else
+				check FAIL "icount: 100 added nops count as 100 +- 2 instructions (got '${d:-nothing}'; see $r)"
+			fi
+			if grep -q '^splat ' "$r" || ! grep -q '^log .*splats=0' "$r"; then
+				check FAIL "no WARNING, BUG or Oops in the icount boot's log (see $work/icount/console.log)"
+			else
+				check PASS "no WARNING, BUG or Oops in the icount boot's log"
+			fi
+		fi
+	}
 	if ! build_kernel patched; then
 		check FAIL "the patched kernel and the bench module build (see $bench_out/kernels/patched/)"
+	elif [ "$smoke_icount" = 1 ]; then
+		check PASS "the patched kernel and the bench module build"
+		smoke_icount_boot
 	elif ! boot patched smoke "$work/run"; then
 		check FAIL "the patched kernel boots and runs the scenarios (console: $work/run/console.log)"
 	else
@@ -456,30 +492,7 @@ if [ "$smoke" = 1 ]; then
 		else
 			check PASS "no WARNING, BUG or Oops in the guest's log"
 		fi
-		# The icount part: one lazy boot, every operation counted, and the
-		# method's check (100 nops more per iteration show up as 100).
-		if ! boot patched icount-lazy "$work/icount"; then
-			check FAIL "the patched kernel boots under -icount and counts (console: $work/icount/console.log)"
-		else
-			r=$work/icount/results.txt
-			for op in "pair size=1 extra=0" "pair size=1 extra=1" "pair size=4" "pair size=32" \
-				"depot" "tree" "dma"; do
-				v=$(result_value "icount op=$op" per_op "$r")
-				if [[ $v =~ ^[0-9]+\.[0-9]+$ ]]; then
-					check PASS "icount op=$op: $v instructions"
-				else
-					check FAIL "icount op=$op gives a number (got '${v:-nothing}'; see $r)"
-				fi
-			done
-			d=$(awk '$1 == "icount" && / op=pair / && / size=1 / {
-					for (i = 2; i <= NF; i++) if ($i ~ /^per_op=/) v[/ extra=1 /] = substr($i, 8) }
-				END { if ((0 in v) && (1 in v)) printf "%.2f", v[1] - v[0] }' "$r")
-			if [ -n "$d" ] && awk -v d="$d" 'BEGIN { exit !(d >= 98 && d <= 102) }'; then
-				check PASS "icount: 100 added nops count as $d instructions"
-			else
-				check FAIL "icount: 100 added nops count as 100 +- 2 instructions (got '${d:-nothing}'; see $r)"
-			fi
-		fi
+		smoke_icount_boot
 	fi
 	[ -z "$results" ] || cat "$res" >>"$results"
 	log "bench smoke: $(grep -c '^PASS' "$res") passed, $(grep -c '^FAIL' "$res") failed in $(elapsed)"

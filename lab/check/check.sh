@@ -19,6 +19,9 @@
 #              configuration of the base, for amd64 and for arm64;
 #  roundtrip   git send-email to a local SMTP server, git am of the mails
 #              onto the base gives the series tree;
+#  bench-icount the bench kernel and module build, and one boot under
+#              QEMU -icount counts every operation (100 nops added count
+#              as 100): the bench smoke's icount part;
 #  mainline    the mainline series (series/mainline, Linux 7.3): apply,
 #              checkpatch, bisect (UML with 4 CPUs at every patch, 64 at the
 #              tip, x86_64 at the tip with 4 and 64 vCPUs for the dma-iommu
@@ -107,7 +110,7 @@ stage_files() {
 	roundtrip) echo "$common roundtrip send/mails.sh send/maintainers.sh" ;;
 	boot) echo "$common boot vm" ;;
 	stress) echo "$common stress vm" ;;
-	bench) echo "$common bench vm" ;;
+	bench*) echo "$common bench vm" ;;
 	mutants) echo "$common mutants kunit vm/vm.sh vm/machines" ;;
 	*) echo "." ;;
 	esac
@@ -350,18 +353,23 @@ if grep -q '^PASS series applies' "$results"; then
 	# Each of these compiles kernels of its own (the W=1/sparse builds of
 	# three configurations, the VT-d debug kernel, the KASAN kernel, the
 	# bench kernel, a kernel per mutant): make check-all. A cold make
-	# check must stay well inside CI's 90 minutes.
+	# check must stay well inside CI's 90 minutes: it builds one of them,
+	# the bench's (tinyconfig-based) kernel, for the icount boot.
 	if [ "$LEVEL" = all ]; then
 		stage gates 3 "$LAB_DIR/gates/gates.sh" --tip --results "$results"
 		stage boot 11 "$LAB_DIR/boot/boot.sh" --check --tree "$tree" --results "$results"
 		stage stress 3 "$LAB_DIR/stress/stress.sh" --check --tree "$tree" --results "$results"
-		stage bench 32 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
+		stage bench 33 "$LAB_DIR/bench/bench.sh" --smoke --tree "$tree" --results "$results"
 		if [ "${MUTANTS:-1}" = 1 ]; then
 			mdir=$LAB_DIR/mutants/diffs
 			[ "$SERIES" != mainline ] || mdir=$LAB_DIR/mutants/diffs-mainline
 			stage mutants "$(find "$mdir" -name '*.diff' | wc -l)" \
 				"$LAB_DIR/mutants/mutants.sh" --results "$results"
 		fi
+	else
+		# The bench's icount boot, so that the bench cannot rot: its
+		# small kernel and module built, each operation counted.
+		stage bench-icount 10 "$LAB_DIR/bench/bench.sh" --smoke-icount --tree "$tree" --results "$results"
 	fi
 else
 	fail "the series does not apply: the stages after it did not run"
