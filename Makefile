@@ -47,7 +47,7 @@ flakes:
 	@[ -d $(TREE_DIR)/.git ] || $(LAB)/tree/tree.sh
 	@$(LAB)/kunit/flakes.sh $(if $(RUNS),--runs $(RUNS)) $(if $(LOAD),--load $(LOAD)) $(if $(SMP),--smp $(SMP)) $(if $(KASAN),--kasan)
 
-## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch (x86_64 at the tip), deb config, mail round trip, and the same for the mainline series (README: what runs where; STAGES=a,b: only those)
+## check: the test command: lab self-test, apply + export round trip, checkpatch, KUnit at every patch (x86_64 at the tip), deb config, mail round trip, the bench's icount boot, and the same for the mainline series (README: what runs where; STAGES=a,b: only those)
 check:
 	@$(LAB)/check/check.sh
 
