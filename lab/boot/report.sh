@@ -240,7 +240,7 @@ npass=$(grep -c '^PASS' "$checks" || true)
 		printf '  %-12s %s\n' "magazines" "no line in /proc/slabinfo (merged, shares a cache with $shared)"
 	fi
 	[ -z "$(field rcache domains)" ] || printf '  %-12s %s\n' rcaches "$(field rcache domains) domains hold $(field rcache depot_mags) depot + $(field rcache cpu_mags) CPU magazines at the end ($(field rcache hits) hits, $(field rcache misses) misses)"
-	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # \(rcache magazines of all domains\|magazines\): //p' "$res" | head -n 1)"
+	[ "$(field selftest available)" != yes ] || printf '  %-12s %s\n' selftest "iova_rcache.sh: $(field selftest pass) ok, $(field selftest fail) not ok, $(field selftest skip) skipped; $(sed -n 's/^selftest-info # \(rcache magazines of .*\|magazines: .*\)$/\1/p' "$res" | head -n 1)"
 	[ -z "$(field wakeups iova_works)" ] || printf '  %-12s %s\n' idle "$(field wakeups domains) domains after bursts, $(field wakeups idle_s) s idle: magazines $(field wakeups magazines_before) -> $(field wakeups magazines_after); IOVA cache works run per second: $(field wakeups iova_works); all timer expiries per second: $(field wakeups timers)"
 	sed -n 's/^notice /  notice       /p' "$res"
 	printf '  %-12s %s\n' time "$SECONDS s on the host, guest uptime $(field done uptime) s at power off"
