@@ -42,7 +42,8 @@ kbuild_env() {
 # (CROSS_COMPILE=), KB_CC (the arch's gcc), KB_IMAGE (the image QEMU boots,
 # relative to the build folder).
 kbuild_init() {
-	KB_TREE=$1
+	# Absolute: ccache refuses a relative CCACHE_BASEDIR (--tree out/tree).
+	KB_TREE=$(cd "$1" && pwd) || die "kbuild: no tree $1"
 	case $2 in
 	x86_64) KB_ARCH=x86_64 KB_CROSS= KB_IMAGE=arch/x86/boot/bzImage ;;
 	arm64) KB_ARCH=arm64 KB_CROSS=aarch64-linux-gnu- KB_IMAGE=arch/arm64/boot/Image ;;
