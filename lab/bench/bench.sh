@@ -132,6 +132,16 @@ for n in $scale_cpus; do
 	case $n in ''|*[!0-9]*|0) die "SCALE_CPUS wants vCPU counts, not '$scale_cpus'" ;; esac
 done
 case ${SCALE_ACCEL:-tcg} in tcg|icount) ;; *) die "SCALE_ACCEL must be tcg or icount, not '$SCALE_ACCEL'" ;; esac
+# Linux 6.1 does not come up on more than one vCPU under -icount: it hangs
+# bringing up the secondary CPUs (seen 2026-12-04 with v1 and patched).
+if [ "$part" = scale ] && [ "${SCALE_ACCEL:-tcg}" = icount ] && [ "$SERIES" != mainline ]; then
+	for k in $kernels; do
+		case $k in base|patched|v1|p[0-9]*) ;; *) continue ;; esac
+		for n in $scale_cpus; do
+			[ "$n" -eq 1 ] || die "SCALE_ACCEL=icount with $n vCPUs: Linux 6.1 ($k) hangs bringing up secondary CPUs under -icount; use SCALE_ACCEL=tcg (timed), or SERIES=mainline for Linux 7.3"
+		done
+	done
+fi
 case ${SCALE_SCEN:-hotpath} in *[!a-z,]*) die "SCALE_SCEN wants scenario names separated by commas, not '$SCALE_SCEN'" ;; esac
 [ -z "$tree" ] || [ "$smoke" = 1 ] || die "--tree is for --smoke (the bench makes its own trees)"
 [ -z "$tree" ] || [ -f "$tree/Makefile" ] || die "no kernel tree at '$tree'"
